@@ -1,0 +1,341 @@
+"""Reading a trip file into records, checking everything before anything is written.
+
+Every problem is collected (record, field, message) so the clerk sees all of them at once.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from docgen.amounts import AmountError, parse_amount
+from docgen.fields import label
+from docgen.identifiers import CreditCodeError, validate_credit_code
+from docgen.records import (CATEGORIES, LEVELS, NO_SAMPLE_REASONS, OUTCOMES, ROLES, Agency, Firm,
+                            NoSample, OnlinePurchase, Photo, Product, Quantity, Refusal, Sampler,
+                            Sampling, Seal, Task, Trip, Witness)
+from docgen.settings import Settings
+
+SAMPLE_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,39}")
+# Text a form may carry: no control characters but the newline (a \f or \a would become a page
+# or paragraph break inside the Word file).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    record: str  # a sample number, or the trip-level section ("task", "samplers", ...)
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.record}　{label(self.field)}：{self.message}"
+
+
+class TripError(ValueError):
+    """A trip file that cannot be used; `problems` lists every reason."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}：{len(problems)} 处错误")
+
+    def report(self) -> str:
+        lines = [f"{self.source}：发现 {len(self.problems)} 处错误，未生成任何文件。"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class _Reader:
+    """Pulls typed values out of the raw JSON, recording a Problem instead of raising."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.problems: list[Problem] = []
+        self.texts: list[tuple[str, str, str]] = []  # (record, path, value): for the glyph check
+
+    def fail(self, record: str, path: str, message: str) -> None:
+        self.problems.append(Problem(record, path, message))
+
+    def text(self, record: str, data: dict, path: str, key: str, *, required=False,
+             multiline=False) -> str:
+        raw = data.get(key, "") if isinstance(data, dict) else ""
+        if raw is None:
+            raw = ""
+        if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+            raw = str(raw)
+        if not isinstance(raw, str):
+            self.fail(record, path, f"应为文字，实为 {type(raw).__name__}")
+            return ""
+        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+        if not multiline and "\n" in value:
+            value = " ".join(part.strip() for part in value.splitlines())
+        if m := _CONTROL.search(value):
+            self.fail(record, path, f"含有控制字符 U+{ord(m.group()):04X}")
+        if len(value) > self.settings.max_text_length:
+            self.fail(record, path, f"过长（{len(value)} 字，上限 {self.settings.max_text_length}）")
+        if required and not value:
+            self.fail(record, path, "必填项为空")
+        self.texts.append((record, path, value))
+        return value
+
+    def parsed(self, record: str, data: dict, path: str, key: str, parse: Callable[[str], Any],
+               what: str, required=False):
+        raw = self.text(record, data, path, key, required=required)
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except (ValueError, AmountError) as exc:
+            self.fail(record, path, f"{what}无效：{raw}" + (f"（{exc}）" if isinstance(exc, AmountError) else ""))
+            return None
+
+    def date(self, record, data, path, key, required=False) -> date | None:
+        return self.parsed(record, data, path, key, date.fromisoformat, "日期（应为 2023-03-15）",
+                           required)
+
+    def datetime(self, record, data, path, key, required=False) -> datetime | None:
+        return self.parsed(record, data, path, key, _parse_datetime,
+                           "时间（应为 2023-03-15 10:20）", required)
+
+    def section(self, record: str, data: Any, key: str, required=True) -> dict:
+        value = data.get(key) if isinstance(data, dict) else None
+        if value is None:
+            if required:
+                self.fail(record, key, "缺少此部分")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(record, key, "格式错误，应为对象")
+            return {}
+        return value
+
+    def credit_code(self, record, data, path, required=True) -> str:
+        raw = self.text(record, data, path, "credit_code", required=required)
+        if not raw:
+            return ""
+        try:
+            return validate_credit_code(raw)
+        except CreditCodeError as exc:
+            self.fail(record, path, f"统一社会信用代码{exc}")
+            return raw
+
+
+def _parse_datetime(raw: str) -> datetime:
+    return datetime.fromisoformat(raw.replace("T", " "))
+
+
+def _agency(r: _Reader, data: dict, key: str) -> Agency:
+    section = r.section(key, data, key)
+    fields = {k: r.text(key, section, f"{key}.{k}", k) for k in
+              ("address", "postal_code", "phone", "contact", "short_name", "cma_no")}
+    name = r.text(key, section, f"{key}.name", "name", required=True)
+    if key == "agency" and section and not fields["short_name"]:
+        r.fail(key, "agency.short_name", "必填项为空（文书编号要用机关代字）")
+    return Agency(name=name, **fields)
+
+
+def _firm(r: _Reader, record: str, data: dict, prefix: str, code_required: bool) -> Firm:
+    keys = ("address", "postal_code", "legal_rep", "contact", "phone", "role")
+    values = {k: r.text(record, data, f"{prefix}.{k}", k) for k in keys}
+    if values["role"] and values["role"] not in ROLES:
+        r.fail(record, f"{prefix}.role", f"应为 {'/'.join(ROLES)} 之一，实为 {values['role']}")
+    return Firm(name=r.text(record, data, f"{prefix}.name", "name", required=True),
+                credit_code=r.credit_code(record, data, f"{prefix}.credit_code", code_required),
+                **values)
+
+
+def _task(r: _Reader, data: dict) -> Task:
+    t = r.section("task", data, "task")
+    get = lambda k, **kw: r.text("task", t, f"task.{k}", k, **kw)  # noqa: E731
+    task = Task(code=get("code", required=True), name=get("name", required=True),
+                level=get("level"), category=get("category") or "监督抽查", source=get("source"),
+                plan_doc_no=get("plan_doc_no"), product_category=get("product_category"),
+                basis=get("basis"),
+                valid_from=r.date("task", t, "task.valid_from", "valid_from", required=bool(t)),
+                valid_to=r.date("task", t, "task.valid_to", "valid_to", required=bool(t)),
+                result_due=r.date("task", t, "task.result_due", "result_due"))
+    if task.level and task.level not in LEVELS:
+        r.fail("task", "task.level", f"应为 {'/'.join(LEVELS)} 之一，实为 {task.level}")
+    if task.category not in CATEGORIES:
+        r.fail("task", "task.category", f"应为 {'/'.join(CATEGORIES)} 之一，实为 {task.category}")
+    if task.valid_from and task.valid_to and task.valid_from > task.valid_to:
+        r.fail("task", "task.valid_to", "有效期止早于有效期起")
+    return task
+
+
+def _samplers(r: _Reader, data: dict) -> tuple[Sampler, ...]:
+    raw = data.get("samplers")
+    if not isinstance(raw, list):
+        r.fail("samplers", "samplers.names", "缺少抽样人员名单")
+        return ()
+    samplers = []
+    for i, item in enumerate(raw, start=1):
+        item = item if isinstance(item, dict) else {}
+        name = r.text(f"samplers[{i}]", item, "samplers.names", "name", required=True)
+        samplers.append(Sampler(name, r.text(f"samplers[{i}]", item, "samplers.with_ids", "id_no")))
+    names = [s.name for s in samplers if s.name]
+    if len(set(names)) < r.settings.min_samplers:
+        r.fail("samplers", "samplers.names",
+               f"现场抽样须有 {r.settings.min_samplers} 名以上抽样人员，名单中只有 {len(set(names))} 名")
+    return tuple(samplers)
+
+
+def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task) -> Sampling:
+    sample_no = r.text("samplings", data, "sample_no", "sample_no", required=True)
+    rec = sample_no or "(无编号)"
+    if sample_no and not SAMPLE_NO.fullmatch(sample_no):
+        r.fail(rec, "sample_no", "只能含字母、数字、- 和 _（最长40位）")
+    outcome = r.text(rec, data, "outcome", "outcome") or None
+    if outcome and outcome not in OUTCOMES:
+        r.fail(rec, "outcome", f"应为 {'/'.join(OUTCOMES)} 之一，实为 {outcome}")
+        outcome = None
+    if outcome is None and not blank:
+        r.fail(rec, "outcome", "缺少抽样结果（sampled/refused/no_sample）；抽样前的空白文书请加 --blank")
+    sampled = outcome == "sampled" and not blank
+    enterprise = _firm(r, rec, r.section(rec, data, "enterprise"), "enterprise", True)
+    maker_data = r.section(rec, data, "manufacturer", required=False)
+    manufacturer = _firm(r, rec, maker_data, "manufacturer", False) if maker_data else None
+
+    pd = r.section(rec, data, "product", required=sampled)
+    ptext = lambda k, **kw: r.text(rec, pd, f"product.{k}", k, **kw)  # noqa: E731
+    product = Product(name=ptext("name", required=bool(outcome) and not blank),
+                      trademark=ptext("trademark"), model=ptext("model", required=sampled),
+                      batch=ptext("batch"), production_date=ptext("production_date"),
+                      grade=ptext("grade"), standard=ptext("standard"),
+                      license_type=ptext("license_type"), license_no=ptext("license_no"))
+
+    qd = r.section(rec, data, "quantity", required=sampled)
+    bought = qd.get("bought")
+    if bought in (None, ""):
+        bought = None
+        if sampled:
+            r.fail(rec, "quantity.bought", "必填项为空")
+    elif isinstance(bought, bool) or not isinstance(bought, int) or bought <= 0:
+        r.fail(rec, "quantity.bought", f"应为正整数，实为 {bought!r}")
+        bought = None
+    qtext = lambda k, **kw: r.text(rec, qd, f"quantity.{k}", k, **kw)  # noqa: E731
+    quantity = Quantity(test=qtext("test", required=sampled), backup=qtext("backup", required=sampled),
+                        base=qtext("base"), bought=bought, unit=qtext("unit"))
+    unit_price = r.parsed(rec, data, "price.unit", "unit_price", parse_amount, "单价",
+                          required=sampled)
+    sampled_at = r.datetime(rec, data, "sampled_at", "sampled_at",
+                            required=bool(outcome) and not blank)
+    if sampled_at and task.valid_from and task.valid_to and not (
+            task.valid_from <= sampled_at.date() <= task.valid_to):
+        r.fail(rec, "sampled_at", f"不在通知书有效期内（{task.valid_from} 至 {task.valid_to}）")
+    sd = r.section(rec, data, "seal", required=sampled)
+    seal = Seal(seal_no=r.text(rec, sd, "seal.seal_no", "seal_no", required=sampled),
+                backup_location=r.text(rec, sd, "seal.backup_location", "backup_location",
+                                       required=sampled))
+    send_by = r.date(rec, data, "send_by", "send_by")
+    if send_by and sampled_at and send_by < sampled_at.date():
+        r.fail(rec, "send_by", "寄送样品截止日期早于抽样时间")
+
+    online = None
+    od = r.section(rec, data, "online", required=False)
+    if od or (enterprise.role == "电商" and sampled):
+        otext = lambda k: r.text(rec, od, f"online.{k}", k, required=sampled)  # noqa: E731
+        online = OnlinePurchase(platform=otext("platform"), shop=otext("shop"), url=otext("url"),
+                                order_no=otext("order_no"),
+                                paid=r.parsed(rec, od, "online.paid", "paid", parse_amount, "实付金额"),
+                                ordered_at=r.datetime(rec, od, "online.ordered_at", "ordered_at"))
+
+    photos = []
+    raw_photos = data.get("photos") or []
+    if not isinstance(raw_photos, list):
+        r.fail(rec, "photos", "格式错误，应为列表")
+        raw_photos = []
+    for i, item in enumerate(raw_photos, start=1):
+        item = item if isinstance(item, dict) else {}
+        name = r.text(rec, item, f"photos[{i}].file", "file", required=True)
+        if name:
+            photos.append(Photo(file=(trip_dir / name), caption=r.text(rec, item,
+                                                                       f"photos[{i}].caption", "caption")))
+
+    refusal = None
+    if rd := r.section(rec, data, "refusal", required=outcome == "refused" and not blank):
+        witnesses = tuple(
+            Witness(r.text(rec, w, "refusal.witnesses", "name", required=True),
+                    r.text(rec, w, "refusal.witnesses", "unit"))
+            for w in (rd.get("witnesses") or []) if isinstance(w, dict))
+        refusal = Refusal(r.text(rec, rd, "refusal.description", "description", required=True,
+                                 multiline=True), witnesses)
+    no_sample = None
+    if nd := r.section(rec, data, "no_sample", required=outcome == "no_sample" and not blank):
+        reason = r.text(rec, nd, "no_sample.reason", "reason", required=True)
+        if reason and reason not in NO_SAMPLE_REASONS:
+            r.fail(rec, "no_sample.reason", f"应为 {'/'.join(NO_SAMPLE_REASONS)} 之一，实为 {reason}")
+        no_sample = NoSample(reason, r.text(rec, nd, "no_sample.description", "description",
+                                            required=True, multiline=True))
+
+    return Sampling(sample_no=sample_no, outcome=outcome, enterprise=enterprise,
+                    manufacturer=manufacturer, product=product, quantity=quantity,
+                    unit_price=unit_price, sampled_at=sampled_at,
+                    place=r.text(rec, data, "place", "place", required=sampled),
+                    seal=seal, send_to=r.text(rec, data, "send_to", "send_to"), send_by=send_by,
+                    online=online, photos=tuple(photos), refusal=refusal, no_sample=no_sample,
+                    notice_no=r.text(rec, data, "notice_no", "notice_no"))
+
+
+def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), blank: bool = False,
+               settings: Settings = Settings(),
+               check_text: Callable[[str], str] | None = None,
+               check_photo: Callable[[Path], None] | None = None) -> Trip:
+    """Build a Trip from parsed JSON, or raise TripError listing every problem.
+
+    check_text(value) returns the characters no configured font can print; check_photo(path)
+    raises ValueError for a photo that cannot be used. Both are passed in by the caller, so
+    this module stays free of fonts and image decoding.
+    """
+    r = _Reader(settings)
+    if not isinstance(data, dict):
+        raise TripError(source, [Problem("trip", "trip", "文件内容应为 JSON 对象")])
+    agency, institution, task = _agency(r, data, "agency"), _agency(r, data, "institution"), _task(r, data)
+    samplers = _samplers(r, data)
+    trip_date = r.date("trip", data, "trip_date", "trip_date")
+    raw = data.get("samplings")
+    if not isinstance(raw, list) or not raw:
+        r.fail("samplings", "samplings", "没有任何抽样记录")
+        raw = []
+    samplings = [_sampling(r, s if isinstance(s, dict) else {}, trip_dir, blank, task) for s in raw]
+    seen: dict[str, int] = {}
+    for s in samplings:
+        if s.sample_no:
+            seen[s.sample_no] = seen.get(s.sample_no, 0) + 1
+    for number, count in seen.items():
+        if count > 1:
+            r.fail(number, "sample_no", f"抽样单编号重复（出现 {count} 次）")
+    if check_photo:
+        for s in samplings:
+            for i, photo in enumerate(s.photos, start=1):
+                try:
+                    check_photo(photo.file)
+                except ValueError as exc:
+                    r.fail(s.sample_no, f"photos[{i}].file", str(exc))
+    if check_text:
+        for record, path, value in r.texts:
+            if missing := check_text(value):
+                chars = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
+                r.fail(record, path, f"字体中没有以下字符，无法打印：{chars}；请在设置中配置含该字的后备字体")
+    if r.problems:
+        raise TripError(source, r.problems)
+    return Trip(agency=agency, institution=institution, task=task, samplers=samplers,
+                trip_date=trip_date, samplings=tuple(samplings))
+
+
+def load_trip(path: Path, **kwargs) -> Trip:
+    """Read and check a trip file; JSON numbers with a fraction are read as Decimal, never float."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
+    except OSError as exc:
+        raise TripError(str(path), [Problem("trip", "trip", f"无法读取文件：{exc.strerror}")]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TripError(str(path), [Problem("trip", "trip", f"不是有效的 JSON：{exc}")]) from None
+    trip = parse_trip(data, source=str(path), trip_dir=path.parent, **kwargs)
+    return Trip(**{**trip.__dict__, "source": path})

@@ -1,0 +1,86 @@
+"""Rules that the sources do not settle (REFERENCE.md marks them unverified): settings, not constants.
+
+Defaults are below; a TOML file (``--settings FILE`` or $SPOTCHECK_SETTINGS) overrides any of them.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+_NUMERALS = "一二三四五六七八九十"
+
+# Who keeps each copy. notice: 2012 national scheme; sampling_slip: food/cosmetics parallel
+# (一式四联); seal_notice, refusal, no_sample, feedback: Hunan 2018 forms. payment_slip and
+# authorization: no source found, our choice.
+DEFAULT_COPIES: dict[str, dict] = {
+    "notice": {"unit": "联", "holders": ["组织监督抽查部门留存", "寄送被抽样单位所在地省级市场监督管理部门",
+                                         "交被抽样单位"]},
+    "sampling_slip": {"unit": "联", "holders": ["报送组织监督抽查部门", "报送负责后处理的部门",
+                                                "抽样单位留存", "交被抽样单位"]},
+    "payment_slip": {"unit": "联", "holders": ["交被抽样单位", "抽样单位留存（报销凭证）"]},
+    "seal_notice": {"unit": "份", "holders": ["被抽查企业留存", "承检单位留存"]},
+    "refusal": {"unit": "份", "holders": ["报送下达任务部门", "报送负责后处理的部门", "抽样单位留存"]},
+    "no_sample": {"unit": "份", "holders": ["报送下达任务部门", "报送负责后处理的部门", "抽样单位存档"]},
+    "feedback": {"unit": "份", "holders": ["被抽样单位留存", "寄回组织监督抽查部门"]},
+    "authorization": {"unit": "份", "holders": ["复印件，抽样人员随身携带"]},
+}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Copy:
+    label: str  # 第一联
+    holder: str  # 组织监督抽查部门留存
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_samplers: int = 2
+    # 机关代字〔年份〕序号号; serial is the number at the end of the sample number.
+    notice_number: str = "{short_name}抽〔{year}〕{serial}号"
+    objection_days: int = 15
+    backup_hold: str = "3个月"  # Hunan 2018: keep a failed product's backup 3 months after the window
+    invoice_within: str = "1个月"
+    complaint_phone: str = ""  # empty: the organising agency's phone
+    copies: dict = field(default_factory=lambda: DEFAULT_COPIES)
+    # Fonts: "path" or "path#index" for a .ttc; empty means look in the usual system places.
+    font_song: str = ""
+    font_hei: str = ""
+    font_fallbacks: tuple[str, ...] = ()
+    photo_max_bytes: int = 30 * 1024 * 1024
+    photo_max_pixels: int = 60_000_000
+    photo_print_side: int = 1600  # pixels on the longest side of a print copy (~200 dpi at A5)
+    max_text_length: int = 2000
+
+    def copies_for(self, form_code: str) -> tuple[str, list[Copy]]:
+        """The copy unit (联/份) and the labelled copies of a form."""
+        entry = self.copies.get(form_code) or {"unit": "份", "holders": [""]}
+        unit = entry.get("unit", "联")
+        holders = entry.get("holders") or [""]
+        return unit, [Copy(f"第{_NUMERALS[i]}{unit}" if len(holders) > 1 else "", h)
+                      for i, h in enumerate(holders)]
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Defaults, overridden by the TOML file at `path` (or $SPOTCHECK_SETTINGS when path is None)."""
+    path = path or os.environ.get("SPOTCHECK_SETTINGS")
+    if not path:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"无法读取设置文件 {path}：{exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SettingsError(f"设置文件 {path} 含未知设置项：{', '.join(unknown)}")
+    if "copies" in data:
+        data["copies"] = {**DEFAULT_COPIES, **data["copies"]}
+    if "font_fallbacks" in data:
+        data["font_fallbacks"] = tuple(data["font_fallbacks"])
+    return replace(Settings(), **data)
