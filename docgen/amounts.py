@@ -49,8 +49,8 @@ def parse_amount(value: object) -> Decimal:
 
 
 def format_figures(amount: Decimal) -> str:
-    """¥1,005.00 style figures, as written next to the 大写 amount."""
-    return f"¥{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    """¥1005.00: figures with two decimals and no thousands separators, as on payment slips."""
+    return f"¥{amount.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
 
 
 def _group_upper(group: int) -> str:

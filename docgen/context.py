@@ -12,7 +12,7 @@ from datetime import date, datetime
 from docgen.amounts import format_figures, to_upper_rmb
 from docgen.fields import FIELDS
 from docgen.formatting import (BLANK_DATE, BLANK_DATETIME, checkboxes, chinese_date,
-                               chinese_datetime, production_date)
+                               chinese_datetime, copies_phrase, production_date)
 from docgen.records import ROLES, Firm, Sampling, Trip
 from docgen.settings import Settings
 from docgen.spec import FormSpec
@@ -167,8 +167,7 @@ def form_context(spec: FormSpec, base: dict, settings: Settings) -> dict:
     unit, copies = settings.copies_for(spec.code)
     if len(copies) > 1:
         parts = "；".join(f"{c.label}{c.holder}" for c in copies)
-        names = "一二三四五六七八九十"
-        note = f"本{_noun(spec.title)}一式{names[len(copies) - 1]}{unit}：{parts}。"
+        note = f"本{_noun(spec.title)}{copies_phrase(len(copies), unit)}：{parts}。"
     else:
         note = f"本{_noun(spec.title)}{copies[0].holder}。" if copies[0].holder else ""
     return {**base, "form_title": spec.title, "copies_note": note,

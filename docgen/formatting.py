@@ -48,3 +48,15 @@ def checkboxes(options: tuple[str, ...] | list[str], chosen: str | None) -> str:
 def yes_no(value: bool | None) -> str:
     """是/否 boxes for a yes/no question."""
     return checkboxes(("是", "否"), None if value is None else ("是" if value else "否"))
+
+
+def chinese_numeral(n: int) -> str:
+    """一 … 十, as in 第三联 and 一式四联."""
+    if not 1 <= n <= 10:
+        raise ValueError(f"copy counts run from 1 to 10, got {n}")
+    return "一二三四五六七八九十"[n - 1]
+
+
+def copies_phrase(n: int, unit: str) -> str:
+    """一式两联 / 一式三份: a count of copies says 两, not 二."""
+    return f"一式{'两' if n == 2 else chinese_numeral(n)}{unit}"

@@ -72,7 +72,7 @@ class _Reader:
         if not isinstance(raw, str):
             self.fail(record, path, f"应为文字，实为 {type(raw).__name__}")
             return ""
-        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\t", " ")).strip()
         if not multiline and "\n" in value:
             value = " ".join(part.strip() for part in value.splitlines())
         if m := _CONTROL.search(value):

@@ -16,7 +16,10 @@ from docgen.textflow import Line
 
 @dataclass(frozen=True)
 class Part:
-    """A run of pages with its outline entry (level 0 = top, 1 = nested)."""
+    """A run of pages with its outline entry (level 0 = top, 1 = nested).
+
+    A Part without pages is an outline heading for the pages of the parts that follow it.
+    """
 
     title: str
     pages: list[Page]
@@ -86,19 +89,24 @@ def draw_page(c: Canvas, page: Page) -> None:
 def write_pdf(out: BinaryIO | str, parts: list[Part], *, footer: str, title: str,
               author: str, footer_font: str) -> int:
     """Draw the parts into one PDF with an outline and “第 i 页／共 n 页” footers; returns pages."""
-    c = Canvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1)
+    # initialFontName: otherwise every page lists an unembedded Helvetica among its fonts
+    c = Canvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1,
+               initialFontName=footer_font)
     c.setTitle(title)
     c.setAuthor(author)
     c.setCreator("spotcheck docgen")
     total = sum(len(p.pages) for p in parts)
     n = 0
-    for i, part in enumerate(parts):
-        for j, page in enumerate(part.pages):
+    pending: list[tuple[str, int]] = []
+    for part in parts:
+        pending.append((part.title, part.level))
+        for page in part.pages:
             n += 1
-            if j == 0:
-                key = f"p{i}"
+            for title, level in pending:
+                key = f"o{n}-{level}"
                 c.bookmarkPage(key)
-                c.addOutlineEntry(part.title, key, level=part.level)
+                c.addOutlineEntry(title, key, level=level)
+            pending = []
             draw_page(c, page)
             c.setFont(footer_font, 7.5)
             c.setFillGray(0.35)

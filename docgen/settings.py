@@ -9,7 +9,8 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-_NUMERALS = "一二三四五六七八九十"
+from docgen.formatting import chinese_numeral
+
 
 # Who keeps each copy. notice: 2012 national scheme; sampling_slip: food/cosmetics parallel
 # (一式四联); seal_notice, refusal, no_sample, feedback: Hunan 2018 forms. payment_slip and
@@ -62,7 +63,7 @@ class Settings:
         entry = self.copies.get(form_code) or {"unit": "份", "holders": [""]}
         unit = entry.get("unit", "联")
         holders = entry.get("holders") or [""]
-        return unit, [Copy(f"第{_NUMERALS[i]}{unit}" if len(holders) > 1 else "", h)
+        return unit, [Copy(f"第{chinese_numeral(i + 1)}{unit}" if len(holders) > 1 else "", h)
                       for i, h in enumerate(holders)]
 
 

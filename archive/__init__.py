@@ -1,0 +1,1 @@
+"""Records database and append-only document archive (built in the archive issue)."""

@@ -1,0 +1,224 @@
+"""Trip packets: every form of every firm as PDF and Word, merged PDFs, a ZIP and a manifest.
+
+The output folder appears complete or not at all: everything is written into a temporary
+folder beside it and renamed into place at the end; a failure removes the temporary folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable
+
+from pypdf import PdfWriter
+
+from docgen.evidence import photo_pages
+from docgen.pdf import Part
+from docgen.photos import PhotoLimits
+from docgen.records import Sampling, Trip
+from docgen.render import Renderer
+from docgen.specs import get_form
+
+SAMPLED = ("notice", "sampling_slip", "payment_slip", "seal_notice", "feedback", "authorization")
+REFUSED = ("notice", "refusal", "feedback", "authorization")
+NO_SAMPLE = ("notice", "no_sample", "authorization")
+# Before the trip nobody knows how a visit ends: print one of each so the samplers are covered.
+BLANK = SAMPLED + ("refusal", "no_sample")
+BY_OUTCOME = {"sampled": SAMPLED, "refused": REFUSED, "no_sample": NO_SAMPLE}
+
+
+class PacketError(RuntimeError):
+    """A packet that could not be built; nothing was left in the output folder."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the output folder, with forward slashes
+    sha256: str
+    size: int
+    form: str  # a form code, or photos / packet / trip / docx_zip
+    sample_no: str | None
+    format: str  # pdf / docx / zip
+    pages: int | None = None
+
+
+def forms_for(sampling: Sampling, blank: bool) -> tuple[str, ...]:
+    return BLANK if blank else BY_OUTCOME[sampling.outcome]
+
+
+def firm_label(sampling: Sampling) -> str:
+    return f"{sampling.sample_no}　{sampling.enterprise.name}"
+
+
+def _write(root: Path, rel: str, data: bytes, form: str, sample_no: str | None, fmt: str,
+           pages: int | None = None) -> FileEntry:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return FileEntry(rel, hashlib.sha256(data).hexdigest(), len(data), form, sample_no, fmt, pages)
+
+
+def render_firm(renderer: Renderer, trip: Trip, sampling: Sampling, blank: bool,
+                root: Path) -> list[FileEntry]:
+    """Write one firm's forms (PDF and Word), its photo pages and its merged packet PDF."""
+    no = sampling.sample_no
+    footer = firm_label(sampling)
+    author = trip.agency.name
+    entries: list[FileEntry] = []
+    packet: list[Part] = []
+    for i, code in enumerate(forms_for(sampling, blank), start=1):
+        spec = get_form(code)
+        parts = renderer.pdf_parts(code, trip, sampling, blank)
+        pdf, pages = renderer.write_pdf(parts, footer=footer, title=f"{spec.title}（{no}）",
+                                        author=author)
+        stem = f"{no}/{no}-{i:02d}-{code}"
+        entries.append(_write(root, f"{stem}.pdf", pdf, code, no, "pdf", pages))
+        entries.append(_write(root, f"{stem}.docx", renderer.docx(code, trip, sampling, blank),
+                              code, no, "docx"))
+        packet += parts
+    if sampling.photos and not blank:
+        s = renderer.settings
+        pages = photo_pages(sampling, renderer.measurer, max_side=s.photo_print_side,
+                            limits=PhotoLimits(s.photo_max_bytes, s.photo_max_pixels))
+        part = Part("抽样现场照片", pages, 0)
+        pdf, n = renderer.write_pdf([part], footer=footer, title=f"抽样现场照片（{no}）", author=author)
+        entries.append(_write(root, f"{no}/{no}-photos.pdf", pdf, "photos", no, "pdf", n))
+        packet.append(part)
+    pdf, n = renderer.write_pdf(packet, footer=footer, title=f"抽查文书（{footer}）", author=author)
+    entries.append(_write(root, f"{no}/{no}-packet.pdf", pdf, "packet", no, "pdf", n))
+    return entries
+
+
+# -- parallel rendering: one task per firm ---------------------------------------------------
+_worker: dict = {}
+
+
+def _init_worker(renderer: Renderer | None, trip: Trip, blank: bool, root: Path) -> None:
+    _worker.update(renderer=renderer or Renderer(), trip=trip, blank=blank, root=root)
+
+
+def _render_task(index: int) -> list[FileEntry]:
+    trip = _worker["trip"]
+    sampling = trip.samplings[index]
+    try:
+        return render_firm(_worker["renderer"], trip, sampling, _worker["blank"], _worker["root"])
+    except Exception as exc:  # say which record failed; the packet is abandoned as a whole
+        raise PacketError(f"{sampling.sample_no}：生成文书失败：{type(exc).__name__}: {exc}") from exc
+
+
+def _render_all(renderer: Renderer, trip: Trip, blank: bool, root: Path, jobs: int,
+                progress: Callable[[Iterable], Iterable]) -> list[list[FileEntry]]:
+    n = len(trip.samplings)
+    results: list[list[FileEntry] | None] = [None] * n
+    if jobs <= 1 or n == 1:
+        _init_worker(renderer, trip, blank, root)
+        for i in progress(range(n)):
+            results[i] = _render_task(i)
+        return results
+    # fork shares the registered fonts with the workers; elsewhere each worker loads its own
+    method = "fork" if "fork" in _start_methods() else "spawn"
+    ctx = get_context(method)
+    init_renderer = renderer if method == "fork" else None
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(init_renderer, trip, blank, root)) as pool:
+        futures = {pool.submit(_render_task, i): i for i in range(n)}
+        try:
+            for fut in progress(as_completed(futures)):
+                results[futures[fut]] = fut.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    return results
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+    return multiprocessing.get_all_start_methods()
+
+
+def _merge_trip(root: Path, trip: Trip, firm_entries: list[list[FileEntry]]) -> FileEntry:
+    """trip.pdf: every firm packet in order, an outline entry per firm with its forms below."""
+    writer = PdfWriter()
+    start = 0
+    for sampling, entries in zip(trip.samplings, firm_entries):
+        packet = next(e for e in entries if e.form == "packet")
+        writer.append(str(root / packet.path), outline_item=firm_label(sampling),
+                      import_outline=True)
+        writer.set_page_label(start, start + packet.pages - 1, style="/D",
+                              prefix=f"{sampling.sample_no}-")
+        start += packet.pages
+    writer.add_metadata({"/Title": f"{trip.task.name}（{trip.task.code}）抽查文书",
+                         "/Author": trip.agency.name, "/Creator": "spotcheck docgen"})
+    writer.page_mode = "/UseOutlines"
+    path = root / "trip.pdf"
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    data = path.read_bytes()
+    return FileEntry("trip.pdf", hashlib.sha256(data).hexdigest(), len(data), "trip", None, "pdf",
+                     start)
+
+
+def _zip_docx(root: Path, entries: list[FileEntry]) -> FileEntry:
+    path = root / "docx.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:  # .docx is already compressed
+        for e in entries:
+            if e.format == "docx":
+                zf.write(root / e.path, e.path)
+    data = path.read_bytes()
+    return FileEntry("docx.zip", hashlib.sha256(data).hexdigest(), len(data), "docx_zip", None, "zip")
+
+
+def prepare_output(out: Path, overwrite: bool) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise PacketError(f"输出目录 {out} 已存在且不为空；请换一个目录，或加 --overwrite")
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Move a finished temporary folder into place, replacing an old output only at the end."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_packet(trip: Trip, out: Path, *, blank: bool = False, jobs: int = 1,
+                 renderer: Renderer | None = None, overwrite: bool = False,
+                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[FileEntry]:
+    """Render the whole trip into `out`; returns the manifest entries."""
+    renderer = renderer or Renderer()
+    out = Path(out).resolve()
+    prepare_output(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        per_firm = _render_all(renderer, trip, blank, tmp, jobs, progress)
+        entries = [e for firm in per_firm for e in firm]
+        entries.append(_merge_trip(tmp, trip, per_firm))
+        entries.append(_zip_docx(tmp, entries))
+        manifest = {
+            "task": {"code": trip.task.code, "name": trip.task.name},
+            "agency": trip.agency.name,
+            "source": str(trip.source) if trip.source else None,
+            "blank": blank,
+            "generated_at": datetime.now().isoformat(timespec="seconds"),
+            "files": [asdict(e) for e in entries],
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
+        publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return entries

@@ -1,0 +1,1 @@
+"""Whoosh search index over the archive (built in the archive/search issue)."""

@@ -1,0 +1,69 @@
+"""Shared fixtures: the demo trips, a trip-file writer, one Renderer per test session."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+DEMO = Path(__file__).resolve().parent.parent / "docgen" / "demo"
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    from docgen.render import Renderer
+
+    return Renderer()
+
+
+@pytest.fixture
+def jincheng() -> dict:
+    return json.loads((DEMO / "trip-jincheng-cable.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def qingpu() -> dict:
+    return json.loads((DEMO / "trip-qingpu-blank.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def write_trip(tmp_path):
+    """Write a trip dict next to copies of the demo photos; returns the file path."""
+
+    def write(data: dict, name: str = "trip.json") -> Path:
+        photos = tmp_path / "photos"
+        if not photos.exists():
+            photos.mkdir()
+            for p in (DEMO / "photos").iterdir():
+                (photos / p.name).write_bytes(p.read_bytes())
+        path = tmp_path / name
+        path.write_text(json.dumps(copy.deepcopy(data), ensure_ascii=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: values wrap across lines and cells in both formats."""
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(data_or_path) -> str:
+    src = BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
+    return squash("".join(page.extract_text() for page in PdfReader(src).pages))
+
+
+def docx_text(data_or_path) -> str:
+    src = BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
+    doc = Document(src)
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                parts.append(cell.text)
+    return squash("\n".join(parts))

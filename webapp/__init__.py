@@ -1,0 +1,1 @@
+"""Flask web app (built in the web app issue)."""
