@@ -56,7 +56,6 @@ def cmd_render(args, settings: Settings) -> int:
         return 2
     if args.format == "pdf":
         data, _ = renderer.write_pdf(renderer.pdf_parts(spec.code, trip, sampling, args.blank),
-                                     footer=f"{sampling.sample_no}　{sampling.enterprise.name}",
                                      title=f"{spec.title}（{sampling.sample_no}）",
                                      author=trip.agency.name)
     else:

@@ -3,8 +3,8 @@ it shows, when it was taken (EXIF) and the sample number."""
 from __future__ import annotations
 
 from docgen.formatting import chinese_datetime
-from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, Page
-from docgen.photos import PhotoLimits, inspect_photo, print_copy
+from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, Page, add_footers
+from docgen.photos import PhotoLimits, print_copy
 from docgen.records import Sampling
 from docgen.textflow import Measurer, wrap
 
@@ -28,8 +28,8 @@ def photo_pages(sampling: Sampling, m: Measurer, *, max_side: int, limits: Photo
                         CONTENT_W, 10, fonts.song, m)
             for k, line in enumerate(head):
                 page.ops.append(("text", MARGIN_X, top - 24 - 13 * k, line, 10))
-        info = inspect_photo(photo.file, limits)
-        data, w, h = print_copy(photo.file, max_side=max_side, limits=limits)
+        copy = print_copy(photo.file, max_side=max_side, limits=limits)
+        info, data, w, h = copy.info, copy.jpeg, copy.width, copy.height
         slot_top = PAGE_H - MARGIN_TOP - 60 - (n % PHOTOS_PER_PAGE) * slot_h
         caption = [f"照片{n + 1}：{photo.caption or '（无说明）'}",
                    f"拍摄时间：{chinese_datetime(info.taken_at) if info.taken_at else '照片未记录'}"
@@ -45,4 +45,4 @@ def photo_pages(sampling: Sampling, m: Measurer, *, max_side: int, limits: Photo
         page.ops.append(("rect", x, y, iw, ih, 0.5))
         for k, line in enumerate(lines):
             page.ops.append(("text", MARGIN_X + (CONTENT_W - line.width) / 2, y - 13 - 13 * k, line, 9.5))
-    return pages
+    return add_footers(pages, f"{sampling.sample_no}　{sampling.enterprise.name}　{TITLE}", m)

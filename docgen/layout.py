@@ -24,9 +24,21 @@ THIN, THICK = 0.5, 1.0
 
 @dataclass
 class Page:
-    """Drawing operations for one page: ('text', x, y, line, size) and ('line', x1, y1, x2, y2, w)."""
+    """Drawing operations for one page: ('text', x, y, line, size), ('line', x1, y1, x2, y2, w),
+    ('rect', x, y, w, h, lw), ('image', jpeg, x, y, w, h) and ('footer', x, y, line, size)."""
 
     ops: list = field(default_factory=list)
+
+
+def add_footers(pages: list[Page], label: str, m: Measurer) -> list[Page]:
+    """“label　第 i 页／共 n 页” at the foot of each page: numbering within one document, so a
+    form printed on its own or inside a packet reads the same."""
+    n = len(pages)
+    for i, page in enumerate(pages, start=1):
+        line = wrap([(f"{label}　第 {i} 页／共 {n} 页", False)], CONTENT_W, 7.5, m.fonts.song, m)[0]
+        page.ops.append(("footer", MARGIN_X + (CONTENT_W - line.width) / 2, MARGIN_BOTTOM / 2,
+                         line, 7.5))
+    return pages
 
 
 def fill(text: str, ctx: dict) -> list[tuple[str, bool]]:

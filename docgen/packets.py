@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from io import BytesIO
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,9 +19,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
-from docgen.evidence import photo_pages
+from docgen.evidence import TITLE as PHOTOS_TITLE, photo_pages
 from docgen.pdf import Part
 from docgen.photos import PhotoLimits
 from docgen.records import Sampling, Trip
@@ -68,33 +69,57 @@ def _write(root: Path, rel: str, data: bytes, form: str, sample_no: str | None, 
 
 def render_firm(renderer: Renderer, trip: Trip, sampling: Sampling, blank: bool,
                 root: Path) -> list[FileEntry]:
-    """Write one firm's forms (PDF and Word), its photo pages and its merged packet PDF."""
+    """Write one firm's forms (PDF and Word), its photo pages and its merged packet PDF.
+
+    Every page is drawn once, into the packet; each form's own PDF is cut from the packet, so
+    the packet and the form files share one font subset and cannot disagree.
+    """
     no = sampling.sample_no
-    footer = firm_label(sampling)
     author = trip.agency.name
     entries: list[FileEntry] = []
     packet: list[Part] = []
+    pieces: list[tuple[str, str, str, list[Part]]] = []  # (file stem, form code, title, parts)
     for i, code in enumerate(forms_for(sampling, blank), start=1):
         spec = get_form(code)
         parts = renderer.pdf_parts(code, trip, sampling, blank)
-        pdf, pages = renderer.write_pdf(parts, footer=footer, title=f"{spec.title}（{no}）",
-                                        author=author)
-        stem = f"{no}/{no}-{i:02d}-{code}"
-        entries.append(_write(root, f"{stem}.pdf", pdf, code, no, "pdf", pages))
-        entries.append(_write(root, f"{stem}.docx", renderer.docx(code, trip, sampling, blank),
-                              code, no, "docx"))
+        pieces.append((f"{no}/{no}-{i:02d}-{code}", code, spec.title, parts))
+        entries.append(_write(root, f"{no}/{no}-{i:02d}-{code}.docx",
+                              renderer.docx(code, trip, sampling, blank), code, no, "docx"))
         packet += parts
     if sampling.photos and not blank:
         s = renderer.settings
         pages = photo_pages(sampling, renderer.measurer, max_side=s.photo_print_side,
                             limits=PhotoLimits(s.photo_max_bytes, s.photo_max_pixels))
-        part = Part("抽样现场照片", pages, 0)
-        pdf, n = renderer.write_pdf([part], footer=footer, title=f"抽样现场照片（{no}）", author=author)
-        entries.append(_write(root, f"{no}/{no}-photos.pdf", pdf, "photos", no, "pdf", n))
+        part = Part(PHOTOS_TITLE, pages, 0)
+        pieces.append((f"{no}/{no}-photos", "photos", PHOTOS_TITLE, [part]))
         packet.append(part)
-    pdf, n = renderer.write_pdf(packet, footer=footer, title=f"抽查文书（{footer}）", author=author)
-    entries.append(_write(root, f"{no}/{no}-packet.pdf", pdf, "packet", no, "pdf", n))
+    pdf, total = renderer.write_pdf(packet, title=f"抽查文书（{firm_label(sampling)}）", author=author)
+    reader = PdfReader(BytesIO(pdf))
+    start = 0
+    for stem, code, title, parts in pieces:
+        data, count = _cut(reader, start, parts, f"{title}（{no}）", author)
+        entries.append(_write(root, f"{stem}.pdf", data, code, no, "pdf", count))
+        start += count
+    entries.append(_write(root, f"{no}/{no}-packet.pdf", pdf, "packet", no, "pdf", total))
     return entries
+
+
+def _cut(reader: PdfReader, start: int, parts: list[Part], title: str, author: str) -> tuple[bytes, int]:
+    """The pages of one form out of a packet, with the form's own outline (one entry per 联)."""
+    writer = PdfWriter()
+    heading = None
+    for part in parts:
+        first = len(writer.pages)
+        for k in range(len(part.pages)):
+            writer.add_page(reader.pages[start + first + k])
+        if part.pages:
+            writer.add_outline_item(part.title, first, parent=heading if part.level else None)
+        else:
+            heading = writer.add_outline_item(part.title, first)
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "spotcheck docgen"})
+    buf = BytesIO()
+    writer.write(buf)
+    return buf.getvalue(), len(writer.pages)
 
 
 # -- parallel rendering: one task per firm ---------------------------------------------------

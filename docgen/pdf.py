@@ -1,17 +1,21 @@
 """Drawing laid-out pages onto a reportlab canvas: text in embedded fonts, rules, checkboxes,
-photos, page footers and the PDF outline."""
+photos and the PDF outline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from io import BytesIO
 from typing import BinaryIO
 
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from docgen.formatting import CHECKED
-from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_X, PAGE_H, PAGE_W, Page
+from docgen.layout import PAGE_H, PAGE_W, Page
 from docgen.textflow import Line
+
+# Binary (not ASCII85) streams: smaller files and no encoding pass over every font and photo.
+rl_config.useA85 = 0
 
 
 @dataclass(frozen=True)
@@ -26,72 +30,74 @@ class Part:
     level: int = 0
 
 
-def _draw_line(c: Canvas, line: Line, x: float, y: float, size: float, state: dict) -> None:
-    for seg in line.segments:
-        sx = x + seg.x
-        if seg.face is None:  # ☐/☑ as vector boxes, independent of any font
-            box = size * 0.78
-            for i, ch in enumerate(seg.text):
-                bx = sx + i * size + (size - box) / 2
-                c.setLineWidth(0.6)
-                c.rect(bx, y - size * 0.08, box, box, stroke=1, fill=0)
-                if ch == CHECKED:
-                    p = c.beginPath()
-                    p.moveTo(bx + box * 0.18, y - size * 0.08 + box * 0.5)
-                    p.lineTo(bx + box * 0.42, y - size * 0.08 + box * 0.2)
-                    p.lineTo(bx + box * 0.85, y - size * 0.08 + box * 0.88)
-                    c.setLineWidth(1.1)
-                    c.drawPath(p, stroke=1, fill=0)
-            state["width"] = None
-            continue
-        if state.get("font") != (seg.face.name, size):
-            c.setFont(seg.face.name, size)
-            state["font"] = (seg.face.name, size)
-        c.drawString(sx, y, seg.text)
-        if seg.underline and seg.text.strip("　 "):
-            _rule(c, sx, y - size * 0.18, sx + seg.width, 0.5, state)
-        elif seg.underline:  # an empty field inline: a blank line to write on
-            _rule(c, sx, y - size * 0.18, sx + seg.width, 0.5, state)
-
-
-def _rule(c: Canvas, x1: float, y: float, x2: float, width: float, state: dict) -> None:
-    if state.get("width") != width:
-        c.setLineWidth(width)
-        state["width"] = width
-    c.line(x1, y, x2, y)
+def _boxes(c: Canvas, x: float, y: float, size: float, chars: str) -> None:
+    """☐/☑ as vector boxes, independent of any font."""
+    box = size * 0.78
+    for i, ch in enumerate(chars):
+        bx, by = x + i * size + (size - box) / 2, y - size * 0.08
+        c.setLineWidth(0.6)
+        c.rect(bx, by, box, box, stroke=1, fill=0)
+        if ch == CHECKED:
+            p = c.beginPath()
+            p.moveTo(bx + box * 0.18, by + box * 0.5)
+            p.lineTo(bx + box * 0.42, by + box * 0.2)
+            p.lineTo(bx + box * 0.85, by + box * 0.88)
+            c.setLineWidth(1.1)
+            c.drawPath(p, stroke=1, fill=0)
 
 
 def draw_page(c: Canvas, page: Page) -> None:
-    state: dict = {}
+    """Replay a page: all text through one text object (far cheaper than a drawString per
+    run), then rules, boxes and images."""
+    text = c.beginText()
+    font = None
+    grey = False
+    rules: list[tuple[float, float, float, float, float]] = []
     for op in page.ops:
         kind = op[0]
-        if kind == "text":
+        if kind in ("text", "footer"):
             _, x, y, line, size = op
-            _draw_line(c, line, x, y, size, state)
+            if (kind == "footer") != grey:
+                grey = kind == "footer"
+                text.setFillGray(0.35 if grey else 0)
+            for seg in line.segments:
+                sx = x + seg.x
+                if seg.underline:  # filled-in values, and blank lines to write on
+                    rules.append((sx, y - size * 0.18, sx + seg.width, y - size * 0.18, 0.5))
+                if seg.face is None:
+                    _boxes(c, sx, y, size, seg.text)
+                    continue
+                if font != (seg.face.name, size):
+                    font = (seg.face.name, size)
+                    text.setFont(seg.face.name, size)
+                text.setTextOrigin(sx, y)
+                text.textOut(seg.text)
         elif kind == "line":
-            _, x1, y1, x2, y2, w = op
-            if state.get("width") != w:
-                c.setLineWidth(w)
-                state["width"] = w
-            c.line(x1, y1, x2, y2)
+            rules.append(op[1:])
         elif kind == "rect":
             _, x, y, w, h, lw = op
             c.setLineWidth(lw)
-            state["width"] = lw
             c.rect(x, y, w, h, stroke=1, fill=0)
         elif kind == "image":
             _, data, x, y, w, h = op
             c.drawImage(ImageReader(BytesIO(data)), x, y, w, h)
         else:
             raise ValueError(f"unknown drawing operation {kind!r}")
+    width = None
+    for x1, y1, x2, y2, w in rules:
+        if w != width:
+            c.setLineWidth(w)
+            width = w
+        c.line(x1, y1, x2, y2)
+    c.drawText(text)
 
 
-def write_pdf(out: BinaryIO | str, parts: list[Part], *, footer: str, title: str,
-              author: str, footer_font: str) -> int:
-    """Draw the parts into one PDF with an outline and “第 i 页／共 n 页” footers; returns pages."""
+def write_pdf(out: BinaryIO | str, parts: list[Part], *, title: str, author: str,
+              font: str) -> int:
+    """Draw the parts into one PDF with an outline entry per part; returns the page count."""
     # initialFontName: otherwise every page lists an unembedded Helvetica among its fonts
     c = Canvas(out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1,
-               initialFontName=footer_font)
+               initialFontName=font)
     c.setTitle(title)
     c.setAuthor(author)
     c.setCreator("spotcheck docgen")
@@ -108,11 +114,6 @@ def write_pdf(out: BinaryIO | str, parts: list[Part], *, footer: str, title: str
                 c.addOutlineEntry(title, key, level=level)
             pending = []
             draw_page(c, page)
-            c.setFont(footer_font, 7.5)
-            c.setFillGray(0.35)
-            c.drawCentredString(MARGIN_X + CONTENT_W / 2, MARGIN_BOTTOM / 2,
-                                f"{footer}　第 {n} 页／共 {total} 页")
-            c.setFillGray(0)
             c.showPage()
     c.showOutline()
     c.save()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from docgen.context import form_context, sampling_context
 from docgen.fonts import FontSet, load_fonts
-from docgen.layout import FormLayout
+from docgen.layout import FormLayout, add_footers
 from docgen.pdf import Part, write_pdf
 from docgen.records import Sampling, Trip
 from docgen.settings import Settings
@@ -36,21 +36,23 @@ class Renderer:
                             self.settings)
 
     def pdf_parts(self, code: str, trip: Trip, sampling: Sampling, blank: bool) -> list[Part]:
-        """The pages of every 联 of a form: an outline heading with one Part per copy below it."""
+        """The pages of every 联 of a form: an outline heading with one Part per copy below it,
+        footed with the sample number, the firm and the page within the form."""
         spec = get_form(code)
         ctx = self.context(spec, trip, sampling, blank)
         layout = FormLayout(spec, ctx, self.fonts, self.measurer)
-        copies = ctx["copies"]
+        copies = [(f"{c['label']}　{c['holder']}" if c["label"] else c["holder"]) for c in ctx["copies"]]
+        per_copy = [layout.pages(label) for label in copies]
+        add_footers([p for pages in per_copy for p in pages],
+                    f"{sampling.sample_no}　{sampling.enterprise.name}　{spec.title}", self.measurer)
         if len(copies) == 1:
-            return [Part(spec.title, layout.pages(copies[0]["label"] or copies[0]["holder"]))]
-        return [Part(spec.title, [], 0)] + [
-            Part(f"{c['label']}　{c['holder']}", layout.pages(f"{c['label']}　{c['holder']}"), 1)
-            for c in copies]
+            return [Part(spec.title, per_copy[0])]
+        return [Part(spec.title, [], 0)] + [Part(label, pages, 1)
+                                            for label, pages in zip(copies, per_copy)]
 
-    def write_pdf(self, parts: list[Part], *, footer: str, title: str, author: str) -> tuple[bytes, int]:
+    def write_pdf(self, parts: list[Part], *, title: str, author: str) -> tuple[bytes, int]:
         buf = BytesIO()
-        pages = write_pdf(buf, parts, footer=footer, title=title, author=author,
-                          footer_font=self.fonts.song.name)
+        pages = write_pdf(buf, parts, title=title, author=author, font=self.fonts.song.name)
         return buf.getvalue(), pages
 
     def docx(self, code: str, trip: Trip, sampling: Sampling, blank: bool) -> bytes:

@@ -55,7 +55,7 @@ class Settings:
     font_fallbacks: tuple[str, ...] = ()
     photo_max_bytes: int = 30 * 1024 * 1024
     photo_max_pixels: int = 60_000_000
-    photo_print_side: int = 1600  # pixels on the longest side of a print copy (~200 dpi at A5)
+    photo_print_side: int = 1000  # longest side of a print copy: ~200 dpi at the printed size
     max_text_length: int = 2000
 
     def copies_for(self, form_code: str) -> tuple[str, list[Copy]]:

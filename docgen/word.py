@@ -31,13 +31,18 @@ class WordTemplate:
         self.name = name
         self._data = data
         self._tpl = DocxTemplate(BytesIO(data))
-        with zipfile.ZipFile(BytesIO(data)) as zf:
-            self._infos = zf.infolist()
-            self._parts = {i.filename: zf.read(i.filename) for i in self._infos}
         try:
-            xml = self._parts[DOCUMENT_PART].decode("utf-8")
-        except KeyError:
+            with zipfile.ZipFile(BytesIO(data)) as zf:
+                xml = zf.read(DOCUMENT_PART).decode("utf-8")
+                # Every other part is compressed once here and copied as-is into each output.
+                static = BytesIO()
+                with zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as out:
+                    for info in zf.infolist():
+                        if info.filename != DOCUMENT_PART:
+                            out.writestr(info.filename, zf.read(info.filename))
+        except (zipfile.BadZipFile, KeyError):
             raise TemplateProblem(f"{name}：不是 Word 文档（缺少 {DOCUMENT_PART}）") from None
+        self._static = static.getvalue()
         src = self._tpl.patch_xml(xml)
         src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
         env = Environment(autoescape=True, undefined=StrictUndefined)
@@ -52,9 +57,8 @@ class WordTemplate:
         xml = self._template.render(context)
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = self._tpl.resolve_listing(xml)  # newlines in values become line breaks
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for info in self._infos:
-                data = xml.encode("utf-8") if info.filename == DOCUMENT_PART else self._parts[info.filename]
-                zf.writestr(info.filename, data)
+        out = BytesIO(self._static)
+        out.seek(0, 2)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(DOCUMENT_PART, xml.encode("utf-8"))
         return out.getvalue()
