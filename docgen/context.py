@@ -70,6 +70,9 @@ class _Builder:
                 text = BLANK_DATE if self.blank else NOT_APPLICABLE
             else:
                 text = BLANK if self.blank else NOT_APPLICABLE
+        self._store(path, text)
+
+    def _store(self, path: str, text: str) -> None:
         node = self.ctx
         *parents, leaf = path.split(".")
         for part in parents:
@@ -80,7 +83,7 @@ class _Builder:
         """Checkboxes print all options even when blank, so the firm can tick one by hand."""
         if self.blank and FIELDS[path].onsite:
             chosen = None
-        self.put(path, checkboxes(options, chosen))
+        self._store(path, checkboxes(options, chosen))
 
     def party(self, prefix: str, firm: Firm | None, keys: tuple[str, ...]) -> None:
         for key in keys:

@@ -14,6 +14,7 @@ class Field:
     path: str
     label: str
     onsite: bool = False
+    underline: bool = True  # in running text a value is underlined, like a filled-in blank
 
 
 def _party(prefix: str, who: str, onsite: bool = False, **extra: str) -> list[Field]:
@@ -92,8 +93,8 @@ _FIELDS: list[Field] = [
     Field("terms.complaint_phone", "投诉电话"),
     Field("copy.label", "联次"),
     Field("copy.holder", "联次用途"),
-    Field("copies_note", "联次说明"),
-    Field("form_title", "表单名称"),
+    Field("copies_note", "联次说明", underline=False),
+    Field("form_title", "表单名称", underline=False),
 ]
 
 FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from docgen.formatting import CHECKED, UNCHECKED
@@ -45,6 +45,24 @@ BOX_CHARS = frozenset((CHECKED, UNCHECKED))
 
 class FontError(RuntimeError):
     pass
+
+
+_reportlab_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab writes a character beyond U+FFFF (𠮷, most 生僻字) as <20BB7> in the
+    ToUnicode map, which is invalid: PDF wants UTF-16BE, a surrogate pair. Without this the
+    glyph prints but cannot be searched or copied out of the PDF."""
+    cmap = _reportlab_cmap(fontname, subset)
+    for code in subset:
+        if code > 0xFFFF:
+            utf16 = chr(code).encode("utf-16-be").hex().upper()
+            cmap = cmap.replace(f"> <{code:04X}>", f"> <{utf16}>")
+    return cmap
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 CHECKED, UNCHECKED = "☑", "☐"
 BLANK_DATE = "　　　　年　　月　　日"
-BLANK_DATETIME = "　　　　年　　月　　日　　时　　分"
+BLANK_DATETIME = "　　　年　　月　　日　　时　　分"
 
 
 def chinese_date(value: date | datetime | None) -> str:

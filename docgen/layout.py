@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from docgen.context import lookup
+from docgen.fields import FIELDS
 from docgen.fonts import FontFace, FontSet
 from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Row, Section
 from docgen.textflow import Line, Measurer, wrap
@@ -42,12 +43,12 @@ def add_footers(pages: list[Page], label: str, m: Measurer) -> list[Page]:
 
 
 def fill(text: str, ctx: dict) -> list[tuple[str, bool]]:
-    """Split spec text into (text, is_field_value) runs with the placeholders filled in."""
+    """Split spec text into (text, underline_in_running_text) runs, placeholders filled in."""
     runs, pos = [], 0
     for m in PLACEHOLDER.finditer(text):
         if m.start() > pos:
             runs.append((text[pos:m.start()], False))
-        runs.append((lookup(ctx, m.group(1)), True))
+        runs.append((lookup(ctx, m.group(1)), FIELDS[m.group(1)].underline))
         pos = m.end()
     if pos < len(text):
         runs.append((text[pos:], False))

@@ -311,12 +311,17 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
         if count > 1:
             r.fail(number, "sample_no", f"抽样单编号重复（出现 {count} 次）")
     if check_photo:
+        verdicts: dict[Path, str | None] = {}  # a photo used by several records is read once
         for s in samplings:
             for i, photo in enumerate(s.photos, start=1):
-                try:
-                    check_photo(photo.file)
-                except ValueError as exc:
-                    r.fail(s.sample_no, f"photos[{i}].file", str(exc))
+                if photo.file not in verdicts:
+                    try:
+                        check_photo(photo.file)
+                        verdicts[photo.file] = None
+                    except ValueError as exc:
+                        verdicts[photo.file] = str(exc)
+                if verdicts[photo.file]:
+                    r.fail(s.sample_no, f"photos[{i}].file", verdicts[photo.file])
     if check_text:
         for record, path, value in r.texts:
             if missing := check_text(value):

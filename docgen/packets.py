@@ -113,9 +113,10 @@ def _cut(reader: PdfReader, start: int, parts: list[Part], title: str, author: s
         for k in range(len(part.pages)):
             writer.add_page(reader.pages[start + first + k])
         if part.pages:
-            writer.add_outline_item(part.title, first, parent=heading if part.level else None)
+            writer.add_outline_item(title=part.title, page_number=first,
+                                    parent=heading if part.level else None)
         else:
-            heading = writer.add_outline_item(part.title, first)
+            heading = writer.add_outline_item(title=part.title, page_number=first)
     writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "spotcheck docgen"})
     buf = BytesIO()
     writer.write(buf)

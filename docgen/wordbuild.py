@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from docgen.fields import FIELDS
 from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
 from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Section
 
@@ -49,7 +50,7 @@ def _runs(paragraph, text: str, size: float, underline_fields: bool, east_asia=B
             _fonts(paragraph.add_run(text[pos:m.start()]), east_asia, size, bold)
         run = paragraph.add_run("{{ %s }}" % m.group(1))
         _fonts(run, east_asia, size, bold)
-        if underline_fields:
+        if underline_fields and FIELDS[m.group(1)].underline:
             run.font.underline = True
         pos = m.end()
     if pos < len(text):

@@ -18,12 +18,15 @@ NOTICE = FormSpec(
             Row(L("被抽样单位", 3), V("enterprise.name", 9)),
             Row(L("统一社会信用代码", 3), V("enterprise.credit_code", 3), L("联系电话", 2),
                 V("enterprise.phone", 4)),
-            Row(L("单位地址", 3), V("enterprise.address", 9)),
+            Row(L("单位地址", 3), V("enterprise.address", 6), L("邮编", 1),
+                V("enterprise.postal_code", 2)),
             Row(L("抽查产品", 3), V("task.product_category", 3), L("抽查类别", 2),
                 T("{task.level}{task.category}", 4)),
             Row(L("承检机构", 3), V("institution.name", 9)),
-            Row(L("承检机构地址", 3), V("institution.address", 5), L("电话", 1),
-                V("institution.phone", 3)),
+            Row(L("承检机构地址", 3), V("institution.address", 6), L("邮编", 1),
+                V("institution.postal_code", 2)),
+            Row(L("承检机构联系部门", 3), V("institution.contact", 3), L("联系电话", 2),
+                V("institution.phone", 4)),
             Row(L("抽样人员及证件号", 3), V("samplers.with_ids", 9)),
             Row(L("有效期", 3), T("{task.valid_from}至{task.valid_to}", 9)),
         ),
@@ -33,7 +36,8 @@ NOTICE = FormSpec(
              "你单位有权拒绝抽样。", indent=True, space_before=0.5),
         Para("请你单位如实提供抽样所需产品及相关资料，配合完成抽样和封样，并在抽样文书上签字（盖章）确认。"
              "无正当理由拒绝监督抽查的，依照《中华人民共和国产品质量法》有关规定处理。"
-             "对抽样工作有意见的，可向{agency.name}反映，联系电话：{agency.phone}。", indent=True),
+             "对抽样工作有意见的，可向{agency.name}（{agency.contact}）反映，联系电话：{agency.phone}，"
+             "地址：{agency.address}，邮编：{agency.postal_code}。", indent=True),
         Grid(
             Row(Sign("被抽样单位签收（签字/盖章）：", 6, lines=4),
                 Sign("组织监督抽查部门（盖章）：\n{agency.name}", 6, lines=4,
@@ -81,10 +85,14 @@ AUTHORIZATION = FormSpec(
     blocks=(
         Grid(
             Row(L("委托方", 2), V("agency.name", 10)),
-            Row(L("地址", 2), V("agency.address", 6), L("联系电话", 2), V("agency.phone", 2)),
+            Row(L("地址", 2), V("agency.address", 7), L("邮编", 1), V("agency.postal_code", 2)),
+            Row(L("联系部门", 2), V("agency.contact", 4), L("联系电话", 2), V("agency.phone", 4)),
             Row(L("受托方", 2), V("institution.name", 10)),
-            Row(L("地址", 2), V("institution.address", 6), L("联系电话", 2),
-                V("institution.phone", 2)),
+            Row(L("地址", 2), V("institution.address", 7), L("邮编", 1),
+                V("institution.postal_code", 2)),
+            Row(L("联系部门", 2), V("institution.contact", 4), L("联系电话", 2),
+                V("institution.phone", 4)),
+            Row(L("资质认定证书编号", 2), V("institution.cma_no", 10)),
         ),
         Para("根据《中华人民共和国产品质量法》《产品质量监督抽查管理暂行办法》和{task.plan_doc_no}，"
              "现委托{institution.name}承担{task.name}（任务编号：{task.code}）中"
@@ -99,6 +107,7 @@ AUTHORIZATION = FormSpec(
             Row(L("授权抽样人员", 2), V("samplers.with_ids", 10)),
             Row(L("有效期限", 2), T("{task.valid_from}至{task.valid_to}", 10)),
             Row(L("抽检依据", 2), V("task.basis", 10)),
+            Row(L("结果报送期限", 2), V("task.result_due", 10)),
         ),
         Para("受托方应当按照有关规定和实施细则实施抽样和检验，不得分包检验任务，不得向被抽样单位收取"
              "检验费用，对检验数据和结论负责。本委托书复印件由抽样人员随身携带，抽样时向被抽样单位出示。",
