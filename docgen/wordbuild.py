@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from docgen.fields import FIELDS
-from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
+from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAD_X
 from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Section
 
 BODY_FONT, TITLE_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
@@ -62,11 +62,11 @@ def _tag(doc, tag: str) -> None:
     doc.add_paragraph(tag)
 
 
-def _spacing(paragraph, size: float, before: float = 0) -> None:
+def _spacing(paragraph, size: float, before: float = 0, leading: float = 1.45) -> None:
     fmt = paragraph.paragraph_format
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(0)
-    fmt.line_spacing = Pt(size * 1.45)
+    fmt.line_spacing = Pt(size * leading)
 
 
 def _header(doc, spec: FormSpec, size: float) -> None:
@@ -97,7 +97,7 @@ def _para(doc, para: Para, size: float) -> None:
 
 def _cell_text(cell, spec_cell: Cell, size: float) -> None:
     p = cell.paragraphs[0]
-    _spacing(p, size)
+    _spacing(p, size, leading=1.2)  # the row height, not the line spacing, gives the room
     p.alignment = _ALIGN[spec_cell.align]
     _runs(p, spec_cell.text, size, False)
     if spec_cell.style == "label":
@@ -112,6 +112,18 @@ def _cell_text(cell, spec_cell: Cell, size: float) -> None:
         _runs(date, (spec_cell.date or "年　　月　　日") + "　", size, False)
     else:
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _cell_margins(table, pad: float) -> None:
+    """The PDF's cell padding, instead of Word's default 0.19 cm that wraps 8-character labels."""
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side, width in (("top", 0), ("left", pad), ("bottom", 0), ("right", pad)):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(width * 20)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
 
 
 def _row_height(row, lines: int, size: float) -> None:
@@ -132,6 +144,7 @@ def _grid(doc, grid: Grid, size: float) -> None:
     lead = 1 if grid.has_sections else 0
     table = doc.add_table(rows=len(flat), cols=grid.columns + lead)
     table.style = "Table Grid"
+    _cell_margins(table, PAD_X)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     label_w = size * 2 + 6 if lead else 0
