@@ -1,10 +1,12 @@
 """Money: parsing decimal amounts and writing them in 中文大写 (PBoC rules)."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # 12 integer digits: up to 仟亿
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _IN_GROUP = ("", "拾", "佰", "仟")  # positions inside a 4-digit group
@@ -28,9 +30,16 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
+        text = value.strip()
         if text.startswith(("¥", "￥")):
             text = text[1:].strip()
+        # Commas only as thousands separators (1,005.00); "168,50" is a decimal comma, and
+        # dropping it would pay a hundred times the price.
+        if "," in text or "，" in text:
+            text = text.replace("，", ",")
+            if not _THOUSANDS.fullmatch(text):
+                raise AmountError(f"金额中的逗号只能作千位分隔符：{value}")
+            text = text.replace(",", "")
         try:
             amount = Decimal(text)
         except InvalidOperation:

@@ -22,9 +22,11 @@ from docgen.records import (CATEGORIES, LEVELS, NO_SAMPLE_REASONS, OUTCOMES, ROL
 from docgen.settings import Settings
 
 SAMPLE_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,39}")
+# Names Windows cannot give a folder (the sample number names the firm's folder).
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])", re.IGNORECASE)
 # Text a form may carry: no control characters but the newline (a \f or \a would become a page
 # or paragraph break inside the Word file).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class _Reader:
         raw = data.get(key, "") if isinstance(data, dict) else ""
         if raw is None:
             raw = ""
+        if isinstance(raw, float):
+            self.fail(record, path, f"应写成字符串（如 \"168.00\"），不能用浮点数：{raw}")
+            return ""
         if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
@@ -190,11 +195,13 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task) -
     rec = sample_no or "(无编号)"
     if sample_no and not SAMPLE_NO.fullmatch(sample_no):
         r.fail(rec, "sample_no", "只能含字母、数字、- 和 _（最长40位）")
+    elif _RESERVED.fullmatch(sample_no):
+        r.fail(rec, "sample_no", f"{sample_no} 是 Windows 的保留名称，不能用作文件夹名")
     outcome = r.text(rec, data, "outcome", "outcome") or None
     if outcome and outcome not in OUTCOMES:
         r.fail(rec, "outcome", f"应为 {'/'.join(OUTCOMES)} 之一，实为 {outcome}")
         outcome = None
-    if outcome is None and not blank:
+    elif outcome is None and not blank:
         r.fail(rec, "outcome", "缺少抽样结果（sampled/refused/no_sample）；抽样前的空白文书请加 --blank")
     sampled = outcome == "sampled" and not blank
     enterprise = _firm(r, rec, r.section(rec, data, "enterprise"), "enterprise", True)
@@ -303,13 +310,15 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
         r.fail("samplings", "samplings", "没有任何抽样记录")
         raw = []
     samplings = [_sampling(r, s if isinstance(s, dict) else {}, trip_dir, blank, task) for s in raw]
-    seen: dict[str, int] = {}
+    # Case-blind: on Windows and macOS JC0001 and jc0001 would be the same folder.
+    seen: dict[str, list[str]] = {}
     for s in samplings:
         if s.sample_no:
-            seen[s.sample_no] = seen.get(s.sample_no, 0) + 1
-    for number, count in seen.items():
-        if count > 1:
-            r.fail(number, "sample_no", f"抽样单编号重复（出现 {count} 次）")
+            seen.setdefault(s.sample_no.upper(), []).append(s.sample_no)
+    for numbers in seen.values():
+        if len(numbers) > 1:
+            r.fail(numbers[0], "sample_no",
+                   f"抽样单编号重复（出现 {len(numbers)} 次：{'、'.join(numbers)}，不区分大小写）")
     if check_photo:
         verdicts: dict[Path, str | None] = {}  # a photo used by several records is read once
         for s in samplings:
@@ -321,7 +330,7 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
                     except ValueError as exc:
                         verdicts[photo.file] = str(exc)
                 if verdicts[photo.file]:
-                    r.fail(s.sample_no, f"photos[{i}].file", verdicts[photo.file])
+                    r.fail(s.sample_no or "(无编号)", f"photos[{i}].file", verdicts[photo.file])
     if check_text:
         for record, path, value in r.texts:
             if missing := check_text(value):
