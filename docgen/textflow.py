@@ -91,7 +91,7 @@ def wrap(runs: list[tuple[str, bool]], width: float, size: float, base: FontFace
             for tok in _tokens(para):
                 w = m.width(tok, base, size)
                 if widths[-1] + w > width + 0.01 and widths[-1] > 0:
-                    if tok == " ":
+                    if tok.isspace():  # spaces (and blank writing room) never open a line
                         continue
                     lines.append([])
                     widths.append(0.0)

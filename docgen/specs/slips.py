@@ -86,7 +86,7 @@ PAYMENT_SLIP = FormSpec(
         Grid(
             Row(L("序号", 1), L("样品名称", 3), L("规格型号", 3), L("单价", 2), L("数量", 1),
                 L("金额", 2)),
-            Row(T("1", 1, align="center"), V("product.name", 3), V("product.model", 3),
+            Row(T("1", 1, align="center"), V("product.name", 3, lines=2), V("product.model", 3),
                 V("price.unit", 2, align="right"), T("{quantity.bought}{quantity.unit}", 1),
                 V("price.amount", 2, align="right")),
             Row(L("合计", 1), T("（大写）{price.amount_upper}", 7), T("（小写）{price.amount}", 4)),
