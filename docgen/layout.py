@@ -269,10 +269,6 @@ class FormLayout:
             self.page.ops.append(("line", MARGIN_X, top, MARGIN_X, self.y, THIN))
 
     def pages(self, copy_label: str) -> list[Page]:
-        total = len(self.bodies)
-        out = []
-        for i, body in enumerate(self.bodies):
-            head = self.header(copy_label, continued=i > 0)
-            out.append(Page(head.ops + body.ops))
-        assert total == len(out)
-        return out
+        """The form's pages for one copy: the laid-out body under that copy's header."""
+        return [Page(self.header(copy_label, continued=i > 0).ops + body.ops)
+                for i, body in enumerate(self.bodies)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -15,7 +16,6 @@ from io import BytesIO
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -150,8 +150,8 @@ def _render_all(renderer: Renderer, trip: Trip, blank: bool, root: Path, jobs: i
             results[i] = _render_task(i)
         return results
     # fork shares the registered fonts with the workers; elsewhere each worker loads its own
-    method = "fork" if "fork" in _start_methods() else "spawn"
-    ctx = get_context(method)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
     init_renderer = renderer if method == "fork" else None
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(init_renderer, trip, blank, root)) as pool:
@@ -164,11 +164,6 @@ def _render_all(renderer: Renderer, trip: Trip, blank: bool, root: Path, jobs: i
                 f.cancel()
             raise
     return results
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-    return multiprocessing.get_all_start_methods()
 
 
 def _merge_trip(root: Path, trip: Trip, firm_entries: list[list[FileEntry]]) -> FileEntry:
