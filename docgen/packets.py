@@ -127,8 +127,12 @@ def _cut(reader: PdfReader, start: int, parts: list[Part], title: str, author: s
 _worker: dict = {}
 
 
-def _init_worker(renderer: Renderer | None, trip: Trip, blank: bool, root: Path) -> None:
-    _worker.update(renderer=renderer or Renderer(), trip=trip, blank=blank, root=root)
+def _init_worker(renderer: Renderer | tuple, trip: Trip, blank: bool, root: Path) -> None:
+    """A forked worker inherits the parent's renderer (fonts already registered); a spawned
+    one (Windows) gets (settings, template folder) and builds its own."""
+    if not isinstance(renderer, Renderer):
+        renderer = Renderer(*renderer)
+    _worker.update(renderer=renderer, trip=trip, blank=blank, root=root)
 
 
 def _render_task(index: int) -> list[FileEntry]:
@@ -152,7 +156,7 @@ def _render_all(renderer: Renderer, trip: Trip, blank: bool, root: Path, jobs: i
     # fork shares the registered fonts with the workers; elsewhere each worker loads its own
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    init_renderer = renderer if method == "fork" else None
+    init_renderer = renderer if method == "fork" else (renderer.settings, renderer.template_dir)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(init_renderer, trip, blank, root)) as pool:
         futures = {pool.submit(_render_task, i): i for i in range(n)}

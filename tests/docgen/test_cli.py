@@ -309,3 +309,23 @@ def test_an_interrupt_halfway_exits_130_and_leaves_nothing(monkeypatch, tmp_path
     assert main(["packet", str(JINCHENG), "--out", str(out), "--jobs", "1"]) == 130
     assert "已中断" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_spawned_workers_build_their_own_renderer_with_the_same_settings(tmp_path, monkeypatch):
+    """Windows has no fork: workers get the settings and rebuild fonts and templates."""
+    import multiprocessing
+
+    from docgen import packets
+    from docgen.loading import load_trip
+    from docgen.render import Renderer
+    from docgen.settings import Settings
+    from tests.conftest import DEMO
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    renderer = Renderer(Settings(objection_days=21))
+    trip = load_trip(DEMO / "trip-jincheng-cable.json")
+    trip = type(trip)(**{**trip.__dict__, "samplings": trip.samplings[:2]})
+    entries = packets.build_packet(trip, tmp_path / "out", jobs=2, renderer=renderer)
+    seal = next(e for e in entries if e.form == "seal_notice" and e.format == "pdf")
+    from tests.conftest import pdf_text
+    assert "21日内" in pdf_text(tmp_path / "out" / seal.path)
