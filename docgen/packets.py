@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from pypdf import PdfReader, PdfWriter
 
@@ -59,32 +59,45 @@ def firm_label(sampling: Sampling) -> str:
     return f"{sampling.sample_no}　{sampling.enterprise.name}"
 
 
-def _write(root: Path, rel: str, data: bytes, form: str, sample_no: str | None, fmt: str,
-           pages: int | None = None) -> FileEntry:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return FileEntry(rel, hashlib.sha256(data).hexdigest(), len(data), form, sample_no, fmt, pages)
+@dataclass(frozen=True)
+class RenderedFile:
+    """A generated file still in memory: what the packet writes to disk, the archive stores."""
+
+    path: str
+    data: bytes
+    form: str
+    sample_no: str | None
+    format: str
+    pages: int | None = None
+
+    def entry(self) -> FileEntry:
+        return FileEntry(self.path, hashlib.sha256(self.data).hexdigest(), len(self.data),
+                         self.form, self.sample_no, self.format, self.pages)
+
+    def write(self, root: Path) -> FileEntry:
+        path = root / self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.data)
+        return self.entry()
 
 
-def render_firm(renderer: Renderer, trip: Trip, sampling: Sampling, blank: bool,
-                root: Path) -> list[FileEntry]:
-    """Write one firm's forms (PDF and Word), its photo pages and its merged packet PDF.
+def render_firm(renderer: Renderer, trip: Trip, sampling: Sampling, blank: bool) -> list[RenderedFile]:
+    """One firm's forms (PDF and Word), its photo pages and its merged packet PDF, in memory.
 
     Every page is drawn once, into the packet; each form's own PDF is cut from the packet, so
     the packet and the form files share one font subset and cannot disagree.
     """
     no = sampling.sample_no
     author = trip.agency.name
-    entries: list[FileEntry] = []
+    files: list[RenderedFile] = []
     packet: list[Part] = []
     pieces: list[tuple[str, str, str, list[Part]]] = []  # (file stem, form code, title, parts)
     for i, code in enumerate(forms_for(sampling, blank), start=1):
         spec = get_form(code)
         parts = renderer.pdf_parts(code, trip, sampling, blank)
         pieces.append((f"{no}/{no}-{i:02d}-{code}", code, spec.title, parts))
-        entries.append(_write(root, f"{no}/{no}-{i:02d}-{code}.docx",
-                              renderer.docx(code, trip, sampling, blank), code, no, "docx"))
+        files.append(RenderedFile(f"{no}/{no}-{i:02d}-{code}.docx",
+                                  renderer.docx(code, trip, sampling, blank), code, no, "docx"))
         packet += parts
     if sampling.photos and not blank:
         s = renderer.settings
@@ -98,10 +111,10 @@ def render_firm(renderer: Renderer, trip: Trip, sampling: Sampling, blank: bool,
     start = 0
     for stem, code, title, parts in pieces:
         data, count = _cut(reader, start, parts, f"{title}（{no}）", author)
-        entries.append(_write(root, f"{stem}.pdf", data, code, no, "pdf", count))
+        files.append(RenderedFile(f"{stem}.pdf", data, code, no, "pdf", count))
         start += count
-    entries.append(_write(root, f"{no}/{no}-packet.pdf", pdf, "packet", no, "pdf", total))
-    return entries
+    files.append(RenderedFile(f"{no}/{no}-packet.pdf", pdf, "packet", no, "pdf", total))
+    return files
 
 
 def _cut(reader: PdfReader, start: int, parts: list[Part], title: str, author: str) -> tuple[bytes, int]:
@@ -127,7 +140,7 @@ def _cut(reader: PdfReader, start: int, parts: list[Part], title: str, author: s
 _worker: dict = {}
 
 
-def _init_worker(renderer: Renderer | tuple, trip: Trip, blank: bool, root: Path) -> None:
+def _init_worker(renderer: Renderer | tuple, trip: Trip, blank: bool, root: Path | None) -> None:
     """A forked worker inherits the parent's renderer (fonts already registered); a spawned
     one (Windows) gets (settings, template folder) and builds its own."""
     if not isinstance(renderer, Renderer):
@@ -135,39 +148,41 @@ def _init_worker(renderer: Renderer | tuple, trip: Trip, blank: bool, root: Path
     _worker.update(renderer=renderer, trip=trip, blank=blank, root=root)
 
 
-def _render_task(index: int) -> list[FileEntry]:
-    trip = _worker["trip"]
+def _render_task(index: int) -> list[FileEntry] | list[RenderedFile]:
+    """Render one firm; with a root folder write its files there and return their entries."""
+    trip, root = _worker["trip"], _worker["root"]
     sampling = trip.samplings[index]
     try:
-        return render_firm(_worker["renderer"], trip, sampling, _worker["blank"], _worker["root"])
-    except Exception as exc:  # say which record failed; the packet is abandoned as a whole
+        files = render_firm(_worker["renderer"], trip, sampling, _worker["blank"])
+    except Exception as exc:  # say which record failed; the caller abandons the whole job
         raise PacketError(f"{sampling.sample_no}：生成文书失败：{type(exc).__name__}: {exc}") from exc
+    return [f.write(root) for f in files] if root is not None else files
 
 
-def _render_all(renderer: Renderer, trip: Trip, blank: bool, root: Path, jobs: int,
-                progress: Callable[[Iterable], Iterable]) -> list[list[FileEntry]]:
-    n = len(trip.samplings)
-    results: list[list[FileEntry] | None] = [None] * n
-    if jobs <= 1 or n == 1:
+def render_firms(renderer: Renderer, trip: Trip, blank: bool, *, jobs: int = 1,
+                 root: Path | None = None, indices: Iterable[int] | None = None,
+                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> Iterator[tuple[int, list]]:
+    """Render firms (all, or those at `indices`) in `jobs` processes, yielding (index, files)
+    as each firm is done: FileEntry lists written under `root`, or in-memory RenderedFiles."""
+    todo = list(range(len(trip.samplings)) if indices is None else indices)
+    if jobs <= 1 or len(todo) <= 1:
         _init_worker(renderer, trip, blank, root)
-        for i in progress(range(n)):
-            results[i] = _render_task(i)
-        return results
+        for i in progress(todo):
+            yield i, _render_task(i)
+        return
     # fork shares the registered fonts with the workers; elsewhere each worker loads its own
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     init_renderer = renderer if method == "fork" else (renderer.settings, renderer.template_dir)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(init_renderer, trip, blank, root)) as pool:
-        futures = {pool.submit(_render_task, i): i for i in range(n)}
+        futures = {pool.submit(_render_task, i): i for i in todo}
         try:
             for fut in progress(as_completed(futures)):
-                results[futures[fut]] = fut.result()
-        except BaseException:
+                yield futures[fut], fut.result()
+        finally:
             for f in futures:
                 f.cancel()
-            raise
-    return results
 
 
 def _merge_trip(root: Path, trip: Trip, firm_entries: list[list[FileEntry]]) -> FileEntry:
@@ -228,7 +243,10 @@ def build_packet(trip: Trip, out: Path, *, blank: bool = False, jobs: int = 1,
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        per_firm = _render_all(renderer, trip, blank, tmp, jobs, progress)
+        per_firm: list[list[FileEntry]] = [[] for _ in trip.samplings]
+        for i, entries_of_firm in render_firms(renderer, trip, blank, jobs=jobs, root=tmp,
+                                                progress=progress):
+            per_firm[i] = entries_of_firm
         entries = [e for firm in per_firm for e in firm]
         entries.append(_merge_trip(tmp, trip, per_firm))
         entries.append(_zip_docx(tmp, entries))

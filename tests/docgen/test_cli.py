@@ -257,11 +257,11 @@ def crash_on_third_firm(monkeypatch):
     real = docgen.packets.render_firm
     calls: list[str] = []
 
-    def render_firm(renderer, trip, sampling, blank, root):
+    def render_firm(renderer, trip, sampling, blank):
         calls.append(sampling.sample_no)
         if len(calls) == 3:
             raise RuntimeError(f"磁盘已满（模拟，{sampling.sample_no}）")
-        return real(renderer, trip, sampling, blank, root)
+        return real(renderer, trip, sampling, blank)
 
     monkeypatch.setattr(docgen.packets, "render_firm", render_firm)
     return calls
