@@ -190,7 +190,8 @@ def _samplers(r: _Reader, data: dict) -> tuple[Sampler, ...]:
     return tuple(samplers)
 
 
-def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task) -> Sampling:
+def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
+              pending_ok: bool = False) -> Sampling:
     sample_no = r.text("samplings", data, "sample_no", "sample_no", required=True)
     rec = sample_no or "(无编号)"
     if sample_no and not SAMPLE_NO.fullmatch(sample_no):
@@ -201,7 +202,7 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task) -
     if outcome and outcome not in OUTCOMES:
         r.fail(rec, "outcome", f"应为 {'/'.join(OUTCOMES)} 之一，实为 {outcome}")
         outcome = None
-    elif outcome is None and not blank:
+    elif outcome is None and not (blank or pending_ok):
         r.fail(rec, "outcome", "缺少抽样结果（sampled/refused/no_sample）；抽样前的空白文书请加 --blank")
     sampled = outcome == "sampled" and not blank
     enterprise = _firm(r, rec, r.section(rec, data, "enterprise"), "enterprise", True)
@@ -292,7 +293,8 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task) -
 def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), blank: bool = False,
                settings: Settings = Settings(),
                check_text: Callable[[str], str] | None = None,
-               check_photo: Callable[[Path], None] | None = None) -> Trip:
+               check_photo: Callable[[Path], None] | None = None,
+               pending_ok: bool = False) -> Trip:
     """Build a Trip from parsed JSON, or raise TripError listing every problem.
 
     check_text(value) returns the characters no configured font can print; check_photo(path)
@@ -309,7 +311,8 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
     if not isinstance(raw, list) or not raw:
         r.fail("samplings", "samplings", "没有任何抽样记录")
         raw = []
-    samplings = [_sampling(r, s if isinstance(s, dict) else {}, trip_dir, blank, task) for s in raw]
+    samplings = [_sampling(r, s if isinstance(s, dict) else {}, trip_dir, blank, task, pending_ok)
+                 for s in raw]
     # Case-blind: on Windows and macOS JC0001 and jc0001 would be the same folder.
     seen: dict[str, list[str]] = {}
     for s in samplings:

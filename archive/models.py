@@ -1,0 +1,206 @@
+"""The records database: who organises, who samples, which firms, what was sampled, and every
+document generated about it (SQLAlchemy 2 declarative models)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String,
+                        Text, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agency(Base):
+    """组织监督抽查的部门 (kind='agency') or 承检机构 (kind='institution')."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    cma_no: Mapped[str] = mapped_column(String(50), default="")
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(10), default="")
+    category: Mapped[str] = mapped_column(String(10), default="监督抽查")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    plan_doc_no: Mapped[str] = mapped_column(String(100), default="")
+    product_category: Mapped[str] = mapped_column(String(100), default="")
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    result_due: Mapped[date | None] = mapped_column(Date)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+    institution: Mapped[Agency] = relationship(foreign_keys=[institution_id])
+
+
+class Firm(Base):
+    """A firm, keyed by its 统一社会信用代码."""
+
+    __tablename__ = "firms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL for a producer whose code is unknown (a foreign maker named on a label)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(500), index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    legal_rep: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    role: Mapped[str] = mapped_column(String(10), default="")
+
+
+class Sampler(Base):
+    __tablename__ = "samplers"
+    __table_args__ = (UniqueConstraint("name", "id_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    id_no: Mapped[str] = mapped_column(String(50), default="")
+
+
+class SamplingSampler(Base):
+    __tablename__ = "sampling_samplers"
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    sampler_id: Mapped[int] = mapped_column(ForeignKey("samplers.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sampler: Mapped[Sampler] = relationship()
+
+
+class Sampling(Base):
+    """One firm visit (抽样), keyed by its sample number; the product and on-site facts."""
+
+    __tablename__ = "samplings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_no: Mapped[str] = mapped_column(String(40), unique=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    manufacturer_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    trip_date: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    product: Mapped[dict] = mapped_column(JSON, default=dict)  # name, trademark, model, batch …
+    product_name: Mapped[str] = mapped_column(String(300), default="", index=True)
+    batch: Mapped[str] = mapped_column(String(100), default="", index=True)
+    quantity: Mapped[dict] = mapped_column(JSON, default=dict)
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    sampled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    seal: Mapped[dict] = mapped_column(JSON, default=dict)
+    send_to: Mapped[str] = mapped_column(String(300), default="")
+    send_by: Mapped[date | None] = mapped_column(Date)
+    online: Mapped[dict | None] = mapped_column(JSON)
+    refusal: Mapped[dict | None] = mapped_column(JSON)
+    no_sample: Mapped[dict | None] = mapped_column(JSON)
+    notice_no: Mapped[str] = mapped_column(String(100), default="", index=True)
+    result: Mapped[str] = mapped_column(String(10), default="")
+    report_no: Mapped[str] = mapped_column(String(100), default="", index=True)
+    ems_no: Mapped[str] = mapped_column(String(30), default="", index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(),
+                                                 onupdate=func.now())
+    task: Mapped[Task] = relationship()
+    firm: Mapped[Firm] = relationship(foreign_keys=[firm_id])
+    manufacturer: Mapped[Firm | None] = relationship(foreign_keys=[manufacturer_id])
+    samplers: Mapped[list[SamplingSampler]] = relationship(
+        order_by=SamplingSampler.position, cascade="all, delete-orphan")
+    photos: Mapped[list["Photo"]] = relationship(order_by="Photo.position",
+                                                 cascade="all, delete-orphan")
+
+
+class Blob(Base):
+    """A stored file, by content hash. 'pending' rows are written before the file, so a crash
+    can leave a pending row without a file, never a file without a row."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Photo(Base):
+    """An evidence photo: the original kept byte for byte, and its upright print copy."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id", ondelete="CASCADE"),
+                                             index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    caption: Mapped[str] = mapped_column(String(300), default="")
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    original_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    print_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class GenerationRun(Base):
+    """One `generate` command; a run that did not finish is resumed by the next identical one."""
+
+    __tablename__ = "generation_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(60))  # 'trip:CODE' or 'sample:NO'
+    blank: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Document(Base):
+    """A generated file: one version of one form of one sampling. Never updated or deleted;
+    regenerating adds a version that points to the one it supersedes."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("sampling_id", "form", "format", "blank", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_no: Mapped[str] = mapped_column(String(30), unique=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    form: Mapped[str] = mapped_column(String(30))
+    format: Mapped[str] = mapped_column(String(10))
+    blank: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    sampling: Mapped[Sampling] = relationship()
+    supersedes: Mapped["Document | None"] = relationship(remote_side=[id])
+
+
+class Counter(Base):
+    """Number sequences (document numbers, 通知书 serials), advanced inside a transaction."""
+
+    __tablename__ = "counters"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

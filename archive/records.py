@@ -1,0 +1,158 @@
+"""Records in and out of the database: upserting a validated trip, and rebuilding the docgen
+records that the renderers take."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Agency, Firm, Photo, Sampler, Sampling, SamplingSampler, Task
+from docgen import records as rec
+
+
+def _upsert(session: Session, model, key: dict, values: dict):
+    row = session.scalars(select(model).filter_by(**key)).first()
+    if row is None:
+        row = model(**key, **values)
+        session.add(row)
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+    return row
+
+
+def _agency(session: Session, kind: str, a: rec.Agency) -> Agency:
+    values = {k: v for k, v in asdict(a).items() if k != "name"}
+    return _upsert(session, Agency, {"kind": kind, "name": a.name}, values)
+
+
+def upsert_firm(session: Session, f: rec.Firm) -> Firm:
+    """Firms are keyed by credit code; one without a code (a maker named on a label) by name."""
+    values = {k: v for k, v in asdict(f).items() if k not in ("credit_code",)}
+    if f.credit_code:
+        return _upsert(session, Firm, {"credit_code": f.credit_code}, values)
+    row = session.scalars(select(Firm).where(Firm.credit_code.is_(None), Firm.name == f.name)).first()
+    if row is None:
+        row = Firm(credit_code=None, **values)
+        session.add(row)
+    return row
+
+
+def upsert_trip(session: Session, trip: rec.Trip,
+                photos: dict[Path, tuple[str, str, datetime | None]]) -> list[Sampling]:
+    """Insert or update everything in the trip; the same data imported twice changes nothing.
+
+    photos maps each photo file to (original hash, print copy hash, EXIF time), both files
+    already in the store.
+    """
+    agency, institution = _agency(session, "agency", trip.agency), _agency(session, "institution",
+                                                                            trip.institution)
+    session.flush()
+    t = trip.task
+    task = _upsert(session, Task, {"code": t.code},
+                   {**{k: v for k, v in asdict(t).items() if k != "code"},
+                    "agency_id": agency.id, "institution_id": institution.id})
+    samplers = [_upsert(session, Sampler, {"name": s.name, "id_no": s.id_no}, {}) for s in trip.samplers]
+    session.flush()
+    out = []
+    for s in trip.samplings:
+        firm = upsert_firm(session, s.enterprise)
+        maker = upsert_firm(session, s.manufacturer) if s.manufacturer else None
+        session.flush()
+        row = _upsert(session, Sampling, {"sample_no": s.sample_no}, {
+            "task_id": task.id, "firm_id": firm.id, "manufacturer_id": maker.id if maker else None,
+            "trip_date": trip.trip_date, "outcome": s.outcome, "product": asdict(s.product),
+            "product_name": s.product.name, "batch": s.product.batch,
+            "quantity": asdict(s.quantity), "unit_price": s.unit_price, "sampled_at": s.sampled_at,
+            "place": s.place, "seal": asdict(s.seal), "send_to": s.send_to, "send_by": s.send_by,
+            "online": _json(s.online), "refusal": _json(s.refusal), "no_sample": _json(s.no_sample)})
+        if s.notice_no:
+            row.notice_no = s.notice_no
+        session.flush()
+        row.samplers = [SamplingSampler(sampler_id=p.id, position=i) for i, p in enumerate(samplers)]
+        row.photos = [Photo(position=i, caption=p.caption, filename=p.file.name,
+                            original_sha256=photos[p.file][0], print_sha256=photos[p.file][1],
+                            taken_at=photos[p.file][2])
+                      for i, p in enumerate(s.photos)]
+        out.append(row)
+    session.flush()
+    return out
+
+
+def _json(value):
+    """Dataclass → JSON-safe dict: Decimal and datetimes as strings, tuples as lists."""
+    def plain(v):
+        if isinstance(v, (tuple, list)):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v if isinstance(v, (str, int, type(None))) else str(v)
+    return None if value is None else plain(asdict(value))
+
+
+# -- database → docgen records ------------------------------------------------------------------
+def _firm_record(f: Firm | None) -> rec.Firm | None:
+    if f is None:
+        return None
+    return rec.Firm(name=f.name, credit_code=f.credit_code or "", address=f.address,
+                    postal_code=f.postal_code, legal_rep=f.legal_rep, contact=f.contact,
+                    phone=f.phone, role=f.role)
+
+
+def _agency_record(a: Agency) -> rec.Agency:
+    return rec.Agency(name=a.name, short_name=a.short_name, address=a.address,
+                      postal_code=a.postal_code, phone=a.phone, contact=a.contact, cma_no=a.cma_no)
+
+
+def sampling_record(row: Sampling, photo_path) -> rec.Sampling:
+    online = None
+    if row.online:
+        o = row.online
+        online = rec.OnlinePurchase(
+            platform=o.get("platform", ""), shop=o.get("shop", ""), url=o.get("url", ""),
+            order_no=o.get("order_no", ""),
+            paid=Decimal(o["paid"]) if o.get("paid") not in (None, "None", "") else None,
+            ordered_at=datetime.fromisoformat(o["ordered_at"])
+            if o.get("ordered_at") not in (None, "None", "") else None)
+    refusal = None
+    if row.refusal:
+        refusal = rec.Refusal(row.refusal.get("description", ""),
+                              tuple(rec.Witness(**w) for w in row.refusal.get("witnesses", [])))
+    return rec.Sampling(
+        sample_no=row.sample_no, enterprise=_firm_record(row.firm), outcome=row.outcome,
+        manufacturer=_firm_record(row.manufacturer), product=rec.Product(**row.product),
+        quantity=rec.Quantity(**row.quantity), unit_price=row.unit_price,
+        sampled_at=row.sampled_at, place=row.place, seal=rec.Seal(**row.seal),
+        send_to=row.send_to, send_by=row.send_by, online=online,
+        photos=tuple(rec.Photo(file=photo_path(p.original_sha256), caption=p.caption)
+                     for p in row.photos),
+        refusal=refusal, no_sample=rec.NoSample(**row.no_sample) if row.no_sample else None,
+        notice_no=row.notice_no)
+
+
+def trip_record(rows: list[Sampling], photo_path) -> rec.Trip:
+    """A docgen Trip for samplings of one task that share their samplers and trip date."""
+    first = rows[0]
+    task = first.task
+    t = rec.Task(code=task.code, name=task.name, level=task.level, category=task.category,
+                 source=task.source, plan_doc_no=task.plan_doc_no,
+                 product_category=task.product_category, valid_from=task.valid_from,
+                 valid_to=task.valid_to, basis=task.basis, result_due=task.result_due)
+    return rec.Trip(agency=_agency_record(task.agency), institution=_agency_record(task.institution),
+                    task=t,
+                    samplers=tuple(rec.Sampler(p.sampler.name, p.sampler.id_no) for p in first.samplers),
+                    trip_date=first.trip_date,
+                    samplings=tuple(sampling_record(r, photo_path) for r in rows))
+
+
+def group_for_rendering(rows: list[Sampling]) -> list[list[Sampling]]:
+    """Samplings that can share one docgen Trip: same task, samplers and trip date."""
+    groups: dict[tuple, list[Sampling]] = {}
+    for r in rows:
+        key = (r.task_id, tuple(p.sampler_id for p in r.samplers), r.trip_date)
+        groups.setdefault(key, []).append(r)
+    return list(groups.values())

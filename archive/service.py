@@ -1,0 +1,343 @@
+"""The archive's services, called alike by the CLI and the web app: import records, generate
+and archive documents, and keep the search index in step."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from archive import records
+from archive.config import Config
+from archive.db import session_scope
+from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Sampling, Task
+from archive.numbers import document_number, next_value
+from archive.store import FileStore, sha256_of
+from docgen.loading import load_trip
+from docgen.packets import RenderedFile, forms_for, render_firms
+from docgen.photos import PhotoLimits, inspect_photo, print_copy
+from docgen.render import Renderer
+from docgen.settings import Settings, load_settings
+from docgen.specs import FORMS
+
+
+class ArchiveError(RuntimeError):
+    """A request the archive cannot carry out; the message says why (in Chinese)."""
+
+
+@dataclass
+class ImportReport:
+    source: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    photos: int = 0
+
+
+@dataclass
+class GenerateReport:
+    run_id: int
+    resumed: bool
+    firms: int = 0
+    documents: int = 0
+    skipped: int = 0  # firms already done by the interrupted run being resumed
+
+
+class Archive:
+    def __init__(self, config: Config, *, settings: Settings | None = None,
+                 renderer: Renderer | None = None):
+        self.config = config
+        self.store = FileStore(config.store_dir)
+        if settings is None:
+            path = config.settings_file
+            settings = load_settings(path if path.is_file() else None)
+        self.settings = settings
+        self._renderer = renderer
+        self._index = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def session(self):
+        return session_scope(self.config.database_url)
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            self._renderer = Renderer(self.settings)
+        return self._renderer
+
+    @property
+    def index(self):
+        """The search index; rebuilt from the database when missing, stale or corrupt."""
+        if self._index is None:
+            from search.index import SearchIndex
+
+            self._index = SearchIndex(self.config.index_dir)
+            if self._index.needs_rebuild:
+                self.reindex()
+        return self._index
+
+    def audit(self, session: Session, actor: str, action: str, target: str = "", **detail) -> None:
+        session.add(AuditEntry(actor=actor, action=action, target=target,
+                               detail={k: str(v) if isinstance(v, (date, Path)) else v
+                                       for k, v in detail.items()}))
+
+    def _stage_blobs(self, files: dict[str, bytes]) -> None:
+        """Record hashes as pending, then write the files: a crash between leaves a pending
+        row and maybe a file, never a stored file that no row knows."""
+        with self.session() as s:
+            known = set(s.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(files)))))
+            s.add_all(Blob(sha256=sha, size=len(data), state="pending")
+                      for sha, data in files.items() if sha not in known)
+        for sha, data in files.items():
+            self.store.put(data, sha)
+
+    @staticmethod
+    def _mark_stored(session: Session, shas: Iterable[str]) -> None:
+        session.execute(update(Blob).where(Blob.sha256.in_(list(shas))).values(state="stored"))
+
+    # -- import -----------------------------------------------------------------------------
+    def import_file(self, path: Path, *, actor: str, task_code: str | None = None) -> ImportReport:
+        """Records from a trip file (.json) or a spreadsheet (.xlsx, .csv) into the database.
+
+        The whole file is checked first; nothing of a bad file is imported. Re-importing
+        updates the same rows (samplings by sample number, firms by credit code).
+        """
+        path = Path(path)
+        limits = PhotoLimits(self.settings.photo_max_bytes, self.settings.photo_max_pixels)
+        checks = dict(settings=self.settings, check_text=self.renderer.fonts.missing,
+                      check_photo=lambda p: inspect_photo(p, limits), pending_ok=True)
+        if path.suffix.lower() in (".xlsx", ".csv"):
+            from archive.spreadsheet import load_spreadsheet
+
+            base = self.trip_dict(task_code) if task_code else None
+            trip = load_spreadsheet(path, base_trip=base, **checks)
+        else:
+            trip = load_trip(path, **checks)
+        photo_files: dict[Path, tuple[str, str, datetime | None]] = {}
+        blobs: dict[str, bytes] = {}
+        for s in trip.samplings:
+            for p in s.photos:
+                if p.file in photo_files:
+                    continue
+                original = p.file.read_bytes()  # stored byte for byte
+                copy = print_copy(p.file, max_side=self.settings.photo_print_side, limits=limits)
+                o_sha, c_sha = sha256_of(original), sha256_of(copy.jpeg)
+                blobs[o_sha], blobs[c_sha] = original, copy.jpeg
+                photo_files[p.file] = (o_sha, c_sha, copy.info.taken_at)
+        self._stage_blobs(blobs)
+        report = ImportReport(str(path), photos=len(photo_files))
+        with self.session() as s:
+            known = set(s.scalars(select(Sampling.sample_no).where(
+                Sampling.sample_no.in_([x.sample_no for x in trip.samplings]))))
+            records.upsert_trip(s, trip, photo_files)
+            self._mark_stored(s, blobs)
+            for x in trip.samplings:
+                (report.updated if x.sample_no in known else report.created).append(x.sample_no)
+            self.audit(s, actor, "import", str(path), created=len(report.created),
+                       updated=len(report.updated), photos=report.photos)
+        return report
+
+    def trip_dict(self, task_code: str) -> dict:
+        """The trip-level part of a trip file for a stored task (for spreadsheets of rows only)."""
+        with self.session() as s:
+            task = s.scalars(select(Task).where(Task.code == task_code)).first()
+            if task is None:
+                raise ArchiveError(f"没有任务编号为 {task_code} 的任务；请先导入该任务的行程文件或含“任务信息”的工作簿")
+            last = s.scalars(select(Sampling).where(Sampling.task_id == task.id)
+                             .order_by(Sampling.id.desc())).first()
+            a, i = task.agency, task.institution
+            party = lambda x: {k: getattr(x, k) for k in ("name", "short_name", "address",  # noqa
+                                                          "postal_code", "phone", "contact", "cma_no")}
+            t = {k: getattr(task, k) for k in ("code", "name", "level", "category", "source",
+                                               "plan_doc_no", "product_category", "basis")}
+            for k in ("valid_from", "valid_to", "result_due"):
+                t[k] = getattr(task, k).isoformat() if getattr(task, k) else ""
+            samplers = ([{"name": p.sampler.name, "id_no": p.sampler.id_no} for p in last.samplers]
+                        if last else [])
+            return {"agency": party(a), "institution": party(i), "task": t, "samplers": samplers,
+                    "trip_date": last.trip_date.isoformat() if last and last.trip_date else ""}
+
+    # -- generate ---------------------------------------------------------------------------
+    def _select(self, s: Session, sample_no: str | None, task_code: str | None) -> list[Sampling]:
+        q = select(Sampling).options(selectinload(Sampling.samplers), selectinload(Sampling.photos))
+        if sample_no:
+            rows = list(s.scalars(q.where(Sampling.sample_no == sample_no)))
+            if not rows:
+                raise ArchiveError(f"没有抽样单编号为 {sample_no} 的抽样记录")
+        else:
+            task = s.scalars(select(Task).where(Task.code == task_code)).first()
+            if task is None:
+                raise ArchiveError(f"没有任务编号为 {task_code} 的任务")
+            rows = list(s.scalars(q.where(Sampling.task_id == task.id).order_by(Sampling.sample_no)))
+        return rows
+
+    def _allocate_notice_numbers(self, s: Session, rows: list[Sampling]) -> None:
+        """Give each sampling its 通知书 number once, from a counter per agency and year."""
+        for r in rows:
+            if r.notice_no:
+                continue
+            a = r.task.agency
+            year = (r.task.valid_from or r.trip_date or date.today()).year
+            serial = next_value(s, f"notice:{a.short_name}:{year}")
+            r.notice_no = self.settings.notice_number.format(short_name=a.short_name, year=year,
+                                                             serial=serial)
+
+    def generate(self, *, sample_no: str | None = None, task_code: str | None = None,
+                 blank: bool = False, jobs: int = 1, actor: str,
+                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> GenerateReport:
+        """Render and archive every form of the selected samplings, firm by firm.
+
+        Each firm's documents are committed in one transaction. A run that was interrupted
+        (killed, power cut) is resumed by the same command: firms already archived by it are
+        skipped, so the rerun completes the work without duplicate versions.
+        """
+        if not (sample_no or task_code):
+            raise ArchiveError("请指定 --sample 或 --trip")
+        scope = f"sample:{sample_no}" if sample_no else f"trip:{task_code}"
+        self.store.clear_temp()
+        with self.session() as s:
+            rows = self._select(s, sample_no, task_code)
+            if not blank:
+                pending = [r.sample_no for r in rows if r.outcome is None]
+                if pending:
+                    raise ArchiveError(f"以下抽样记录尚无抽样结果，只能生成空白文书（--blank）：{'、'.join(pending[:20])}")
+            self._allocate_notice_numbers(s, rows)
+            run = s.scalars(select(GenerationRun).where(
+                GenerationRun.scope == scope, GenerationRun.blank == blank,
+                GenerationRun.finished_at.is_(None)).order_by(GenerationRun.id.desc())).first()
+            resumed = run is not None
+            if run is None:
+                run = GenerationRun(scope=scope, blank=blank, actor=actor)
+                s.add(run)
+                s.flush()
+            done = set(s.scalars(select(Document.sampling_id).where(Document.run_id == run.id)))
+            report = GenerateReport(run.id, resumed, skipped=len({r.id for r in rows} & done))
+            todo = [r for r in rows if r.id not in done]
+            groups = [(records.trip_record(g, self.store.path), {r.sample_no: r.id for r in g})
+                      for g in records.group_for_rendering(todo)] if todo else []
+        for trip, ids in groups:
+            for i, files in render_firms(self.renderer, trip, blank, jobs=jobs, progress=progress):
+                sampling = trip.samplings[i]
+                report.documents += self._archive_firm(run.id, ids[sampling.sample_no], files,
+                                                       blank, actor)
+                report.firms += 1
+        with self.session() as s:
+            s.get(GenerationRun, run.id).finished_at = datetime.now()
+            self.audit(s, actor, "generate", scope, run=run.id, blank=blank, firms=report.firms,
+                       documents=report.documents, resumed=resumed)
+        return report
+
+    def _archive_firm(self, run_id: int, sampling_id: int, files: list[RenderedFile], blank: bool,
+                      actor: str) -> int:
+        data = {sha256_of(f.data): f.data for f in files}
+        self._stage_blobs(data)
+        with self.session() as s:
+            sampling = s.get(Sampling, sampling_id)
+            year = (sampling.sampled_at or datetime.now()).year
+            new_ids = []
+            for f in files:
+                prev = s.scalars(select(Document).where(
+                    Document.sampling_id == sampling_id, Document.form == f.form,
+                    Document.format == f.format, Document.blank == blank)
+                    .order_by(Document.version.desc())).first()
+                doc = Document(doc_no=document_number(s, year), sampling_id=sampling_id,
+                               firm_id=sampling.firm_id, task_id=sampling.task_id, form=f.form,
+                               format=f.format, blank=blank, version=(prev.version + 1) if prev else 1,
+                               supersedes_id=prev.id if prev else None, sha256=sha256_of(f.data),
+                               size=len(f.data), pages=f.pages, filename=Path(f.path).name,
+                               title=_title(f.form), run_id=run_id, created_by=actor)
+                s.add(doc)
+                s.flush()
+                new_ids.append(doc.id)
+            self._mark_stored(s, data)
+        self._index_documents(new_ids)
+        return len(files)
+
+    # -- search -----------------------------------------------------------------------------
+    def _index_docs(self, s: Session, ids: list[int] | None):
+        from search.index import IndexDoc
+
+        q = select(Document).options(selectinload(Document.sampling))
+        if ids is not None:
+            q = q.where(Document.id.in_(ids))
+        for d in s.scalars(q.execution_options(yield_per=2000)):
+            r = d.sampling
+            firm, maker = r.firm, r.manufacturer
+            yield IndexDoc(document_id=d.id, sample_no=r.sample_no, form=d.form, title=d.title,
+                           firm=firm.name, credit_code=firm.credit_code or "",
+                           manufacturer=maker.name if maker else "",
+                           manufacturer_code=(maker.credit_code or "") if maker else "",
+                           product=r.product_name, batch=r.batch, doc_no=d.doc_no,
+                           notice_no=r.notice_no, report_no=r.report_no, ems_no=r.ems_no,
+                           task=r.task.code, result=r.result,
+                           date=(r.sampled_at.date() if r.sampled_at else r.trip_date),
+                           version=d.version)
+
+    def _index_documents(self, ids: list[int]) -> None:
+        with self.session() as s:
+            self.index.add(self._index_docs(s, ids))
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the database (the index is derived data)."""
+        from search.index import SearchIndex
+
+        if self._index is None:
+            self._index = SearchIndex(self.config.index_dir)
+        with self.session() as s:
+            return self._index.rebuild(self._index_docs(s, None))
+
+    def search(self, text: str, **filters):
+        return self.index.search(text, **filters)
+
+    # -- integrity --------------------------------------------------------------------------
+    def verify(self, *, actor: str):
+        """Re-hash every stored file; report missing, altered and orphaned files."""
+        from archive.integrity import verify
+
+        with self.session() as s:
+            report = verify(s, self.store)
+            self.audit(s, actor, "verify", "", ok=report.ok, checked=report.checked,
+                       findings=len(report.findings))
+        return report
+
+    def export(self, *, out: Path, actor: str, credit_code: str | None = None,
+               sample_no: str | None = None):
+        """A firm's (by credit code) or a sampling's dossier ZIP with a checksum manifest."""
+        from archive.integrity import export_dossier
+
+        with self.session() as s:
+            if credit_code:
+                rows = self.firm_samplings(s, credit_code)
+                title = f"企业档案 {credit_code}"
+            else:
+                rows = list(s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)))
+                if not rows:
+                    raise ArchiveError(f"没有抽样单编号为 {sample_no} 的抽样记录")
+                title = f"抽样档案 {sample_no}"
+            try:
+                report = export_dossier(s, self.store, rows, out, title)
+            except (ValueError, FileNotFoundError) as exc:
+                raise ArchiveError(str(exc)) from None
+            self.audit(s, actor, "export", credit_code or sample_no, out=out, files=report.files)
+        return report
+
+    # -- lookups for the CLI and the web ----------------------------------------------------
+    def firm_samplings(self, s: Session, credit_code: str) -> list[Sampling]:
+        firm = s.scalars(select(Firm).where(Firm.credit_code == credit_code.upper())).first()
+        if firm is None:
+            raise ArchiveError(f"档案中没有统一社会信用代码为 {credit_code} 的企业")
+        return list(s.scalars(select(Sampling).where(
+            (Sampling.firm_id == firm.id) | (Sampling.manufacturer_id == firm.id))
+            .order_by(Sampling.sample_no)))
+
+    def counts(self) -> dict[str, int]:
+        with self.session() as s:
+            return {"samplings": s.scalar(select(func.count(Sampling.id))),
+                    "documents": s.scalar(select(func.count(Document.id)))}
+
+
+def _title(form: str) -> str:
+    return FORMS[form].title if form in FORMS else {"photos": "抽样现场照片",
+                                                    "packet": "抽查文书（合订）"}.get(form, form)
