@@ -10,6 +10,11 @@ from pathlib import Path
 
 from archive.config import load_config
 from archive.service import Archive, ArchiveError
+from archive.spreadsheet import SheetError
+from docgen.fonts import FontError
+from docgen.loading import TripError
+from docgen.packets import PacketError
+from docgen.settings import SettingsError
 
 
 def _progress(desc: str):
@@ -85,26 +90,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from docgen.fonts import FontError
-    from docgen.loading import TripError
-    from docgen.packets import PacketError
-    from docgen.settings import SettingsError
-
     args = parser().parse_args(argv)
     try:
         return args.func(Archive(load_config()), args)
-    except TripError as exc:
+    except (TripError, SheetError) as exc:
         print(exc.report(), file=sys.stderr)
         return 1
     except (ArchiveError, FontError, PacketError, SettingsError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        from archive.spreadsheet import SheetError
-        if isinstance(exc, SheetError):
-            print(exc.report(), file=sys.stderr)
-            return 1
-        raise
     except KeyboardInterrupt:
         print("已中断；已归档的部分保持一致，重新运行同一命令可继续。", file=sys.stderr)
         return 130

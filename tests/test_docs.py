@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from docgen.cli import parser
 from docgen.settings import Settings
 from docgen.specs import FORMS
 
@@ -16,10 +15,13 @@ def test_every_form_is_in_the_readme_with_its_title(code):
     assert f"`{code}`" in README and FORMS[code].title in README
 
 
-def test_every_docgen_command_is_in_the_readme():
-    commands = parser()._subparsers._group_actions[0].choices
-    for name in commands:
-        assert f"python -m docgen {name}" in README, name
+@pytest.mark.parametrize("package", ["docgen", "archive", "search"])
+def test_every_command_is_in_the_readme(package):
+    import importlib
+
+    cli = importlib.import_module(f"{package}.cli")
+    for name in cli.parser()._subparsers._group_actions[0].choices:
+        assert f"python -m {package} {name}" in README, name
 
 
 @pytest.mark.parametrize("name", [f.name for f in fields(Settings)])

@@ -1,0 +1,120 @@
+"""Text normalisation, the CJK unigram/bigram tokenizers and the identifier-prefix tokenizer."""
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+from whoosh.analysis import Token, Tokenizer
+
+
+def normalize_name(text: str) -> str:
+    """Name text as indexed and queried: NFKC (full-width → half-width) and lower case."""
+    # NFKC folds full-width letters, digits and brackets, so ＡＢＣ（晋城） finds ABC(晋城).
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalize_id(text: str) -> str:
+    """An identifier as indexed and queried: NFKC, upper case, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+
+
+# Shorter prefixes would match nearly everything ('9' starts every credit code).
+MIN_PREFIX = 2
+
+
+def is_id_like(value: str) -> bool:
+    """Whether a prefix is worth an identifier prefix search: it holds an ASCII letter or digit.
+
+    A pure-Chinese prefix such as 晋市 would otherwise pull in every notice of an agency.
+    """
+    return any(c.isascii() and c.isalnum() for c in value)
+
+
+def sample_key(sample_no: str) -> int:
+    """A stable signed 63-bit key for a (normalised) sample number, kept in a numeric column."""
+    digest = hashlib.blake2b(sample_no.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+class _CharTokenizer(Tokenizer):
+    """Shared call signature; subclasses yield one reused Token per character n-gram."""
+
+    # Tokens from different whitespace-separated runs sit this far apart, so a phrase
+    # (consecutive positions) can never span the gap between two words.
+    gap = 2
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __hash__(self):
+        return hash(self.__class__.__name__)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        # Reuse one Token object, as whoosh's own tokenizers do: allocation dominates otherwise.
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        text = normalize_name(value)
+        pos = start_pos
+        for run in text.split():
+            for i, gram in self._grams(run):
+                t.text = gram
+                if positions:
+                    t.pos = pos + i
+                if chars:
+                    # Offsets are into the normalised text; highlighting is done elsewhere.
+                    t.startchar = start_char + i
+                    t.endchar = start_char + i + len(gram)
+                if keeporiginal:
+                    t.original = gram
+                yield t
+            pos += len(run) + self.gap
+
+    def _grams(self, run: str):
+        raise NotImplementedError
+
+
+class UnigramTokenizer(_CharTokenizer):
+    """Every character of a name: a one-character query is one term lookup."""
+
+    def _grams(self, run):
+        return enumerate(run)
+
+
+class BigramTokenizer(_CharTokenizer):
+    """Every two consecutive characters, at position i for run[i:i+2].
+
+    A query of n ≥ 2 characters is the phrase of its n-1 bigrams at consecutive
+    positions, which matches exactly the names containing it as a substring.
+    A one-character run yields nothing here; the unigram field covers it.
+    """
+
+    def _grams(self, run):
+        return ((i, run[i:i + 2]) for i in range(len(run) - 1))
+
+
+def query_bigrams(term: str) -> list[str]:
+    """The bigrams of a normalised query term, in order (empty for one character)."""
+    return [term[i:i + 2] for i in range(len(term) - 1)]
+
+
+class PrefixTokenizer(_CharTokenizer):
+    """Every proper prefix (≥ MIN_PREFIX, identifier-like) of each whitespace-separated value.
+
+    Indexing prefixes turns a prefix search into one term lookup: expanding a short prefix
+    over unique numbers (every sample number of a year) would otherwise read thousands of
+    posting lists per query.
+    """
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        for v in value.split():
+            # Once a prefix holds a letter or digit, every longer one does too.
+            first = next((i for i, c in enumerate(v) if c.isascii() and c.isalnum()), None)
+            if first is None:
+                continue
+            for end in range(max(MIN_PREFIX, first + 1), len(v)):
+                t.text = v[:end]
+                yield t

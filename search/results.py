@@ -1,0 +1,158 @@
+"""Search results grouped by sampling, and highlighted snippets computed from the query."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from html import escape
+
+from search.analysis import normalize_id, normalize_name
+from search.query import MIN_PREFIX, is_id_like, split_terms
+
+# Labels shown before a matched field other than the firm name in a snippet.
+LABELS = {
+    "manufacturer": "标称生产者", "product": "产品", "credit_code": "统一社会信用代码",
+    "manufacturer_code": "生产者信用代码", "sample_no": "抽样单编号", "doc_no": "文书编号",
+    "notice_no": "通知书编号", "batch": "生产日期/批号", "report_no": "报告编号",
+    "ems_no": "EMS单号",
+}
+SEPARATOR = " · "
+
+
+@dataclass
+class Hit:
+    document_id: int
+    sample_no: str
+    form: str
+    title: str
+    firm: str
+    credit_code: str
+    snippet: str
+    score: float
+    manufacturer: str = ""
+    product: str = ""
+    batch: str = ""
+    doc_no: str = ""
+    notice_no: str = ""
+    report_no: str = ""
+    ems_no: str = ""
+    task: str = ""
+    result: str = ""
+    date: str = ""          # ISO yyyy-mm-dd, '' when unknown
+    version: int = 1
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Group:
+    sample_no: str
+    firm: str
+    credit_code: str
+    hits: list[Hit] = field(default_factory=list)   # documents of one sampling, best first
+
+    @property
+    def score(self) -> float:
+        return self.hits[0].score if self.hits else 0.0
+
+
+@dataclass
+class SearchResult:
+    total: int          # matching samplings
+    total_docs: int     # matching documents
+    page: int
+    pagesize: int
+    groups: list[Group] = field(default_factory=list)
+    needs_rebuild: bool = False
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [h for g in self.groups for h in g.hits]
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.pagesize) if self.pagesize else 0
+
+    def to_json(self) -> dict:
+        return {
+            "total": self.total, "total_docs": self.total_docs, "page": self.page,
+            "pagesize": self.pagesize, "pages": self.pages, "needs_rebuild": self.needs_rebuild,
+            "hits": [h.to_json() for h in self.hits],
+            "groups": [{"sample_no": g.sample_no, "firm": g.firm, "credit_code": g.credit_code,
+                        "score": g.score, "document_ids": [h.document_id for h in g.hits]}
+                       for g in self.groups],
+        }
+
+
+def _normalized_map(value: str) -> tuple[str, list[int]]:
+    """`value` normalised character by character, and for each output character its source index."""
+    out: list[str] = []
+    src: list[int] = []
+    for i, ch in enumerate(value):
+        norm = normalize_name(ch)
+        out.append(norm)
+        src.extend([i] * len(norm))
+    return "".join(out), src
+
+
+def highlight_substrings(value: str, needles: list[str]) -> str | None:
+    """`value` HTML-escaped with every occurrence of the (normalised) needles in <b></b>.
+
+    None when no needle occurs, so the caller knows whether this field matched.
+    """
+    norm, src = _normalized_map(value)
+    marked = [False] * len(value)
+    for needle in needles:
+        start = norm.find(needle) if needle else -1
+        while start >= 0:
+            for j in range(start, start + len(needle)):
+                marked[src[j]] = True
+            start = norm.find(needle, start + 1)
+    if not any(marked):
+        return None
+    return _wrap(value, marked)
+
+
+def _wrap(value: str, marked: list[bool]) -> str:
+    parts: list[str] = []
+    i = 0
+    while i < len(value):
+        j = i
+        while j < len(value) and marked[j] == marked[i]:
+            j += 1
+        text = escape(value[i:j], quote=False)
+        parts.append(f"<b>{text}</b>" if marked[i] else text)
+        i = j
+    return "".join(parts)
+
+
+def highlight_id(value: str, idents: list[str]) -> str | None:
+    """An identifier with the part an exact or prefix query matched in <b></b>, else None."""
+    for ident in idents:
+        if value == ident or (len(ident) >= MIN_PREFIX and is_id_like(ident)
+                              and value.startswith(ident)):
+            return f"<b>{escape(ident, quote=False)}</b>{escape(value[len(ident):], quote=False)}"
+    return None
+
+
+class Snippets:
+    """Builds snippets for one query: the firm name first, then every other field that matched."""
+
+    def __init__(self, text: str):
+        terms = split_terms(text)
+        self.runs = [run for t in terms for run in normalize_name(t).split()]
+        self.idents = [i for i in (normalize_id(t) for t in terms) if i]
+
+    def __call__(self, stored: dict) -> str:
+        firm = stored.get("firm", "")
+        parts = [highlight_substrings(firm, self.runs) or escape(firm, quote=False)]
+        for name in ("manufacturer", "product"):
+            marked = highlight_substrings(stored.get(name, ""), self.runs)
+            if marked:
+                parts.append(f"{LABELS[name]}：{marked}")
+        for name in LABELS:
+            if name in ("manufacturer", "product"):
+                continue
+            marked = highlight_id(stored.get(name, ""), self.idents)
+            if marked:
+                parts.append(f"{LABELS[name]}：{marked}")
+        return SEPARATOR.join(parts)
