@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from html import escape
 
-from search.analysis import normalize_id, normalize_name
-from search.query import MIN_PREFIX, is_id_like, split_terms
+from search.analysis import MIN_PREFIX, is_id_like, normalize_id, normalize_name
 
 # Labels shown before a matched field other than the firm name in a snippet.
 LABELS = {
@@ -126,7 +125,8 @@ def _wrap(value: str, marked: list[bool]) -> str:
 
 
 def highlight_id(value: str, idents: list[str]) -> str | None:
-    """An identifier with the part an exact or prefix query matched in <b></b>, else None."""
+    """An identifier (shown normalised) with the part an exact or prefix query matched in <b></b>."""
+    value = normalize_id(value)
     for ident in idents:
         if value == ident or (len(ident) >= MIN_PREFIX and is_id_like(ident)
                               and value.startswith(ident)):
@@ -138,7 +138,7 @@ class Snippets:
     """Builds snippets for one query: the firm name first, then every other field that matched."""
 
     def __init__(self, text: str):
-        terms = split_terms(text)
+        terms = text.split()
         self.runs = [run for t in terms for run in normalize_name(t).split()]
         self.idents = [i for i in (normalize_id(t) for t in terms) if i]
 
@@ -146,6 +146,8 @@ class Snippets:
         firm = stored.get("firm", "")
         parts = [highlight_substrings(firm, self.runs) or escape(firm, quote=False)]
         for name in ("manufacturer", "product"):
+            if name == "manufacturer" and stored.get(name) == firm:
+                continue   # the firm itself, already shown
             marked = highlight_substrings(stored.get(name, ""), self.runs)
             if marked:
                 parts.append(f"{LABELS[name]}：{marked}")

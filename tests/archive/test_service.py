@@ -285,3 +285,35 @@ def test_a_bad_workbook_row_is_reported_by_row_and_column_and_nothing_is_importe
         archive.import_file(book, actor="a")
     assert any(p.column == "统一社会信用代码" and p.row is not None for p in err.value.problems)
     assert count(archive, Sampling) == 0
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("晋城", {"JC2023DX0001", "JC2023DX0003"}),
+    ("城", {"JC2023DX0001", "JC2023DX0003", "JC2023DX0004"}),  # 阳城县 too
+    ("泽州县鑫达", {"JC2023DX0001"}),
+    ("91140581731915466D", {"JC2023DX0002"}),
+    ("9114058173", {"JC2023DX0002"}),
+    ("HT-2302-117", {"JC2023DX0002"}),
+    ("hT-2302", {"JC2023DX0002"}),
+    ("JC2023DX000", {f"JC2023DX000{i}" for i in range(1, 7)}),
+    ("宁晋县恒远", {"JC2023DX0003"}),  # the named producer of a seller's product
+])
+def test_search_finds_exactly_the_expected_samplings(generated, text, expected):
+    result = generated.search(text, pagesize=50)
+    assert {g.sample_no for g in result.groups} == expected
+
+
+def test_search_filters_by_form_and_date(generated):
+    from datetime import date
+
+    result = generated.search("晋城", form="notice", pagesize=50)
+    assert {h.form for h in result.hits} == {"notice"}
+    result = generated.search("", date_from=date(2023, 3, 17), date_to=date(2023, 3, 17),
+                              pagesize=50)
+    assert {g.sample_no for g in result.groups} == {"JC2023DX0005", "JC2023DX0006"}
+
+
+def test_a_deleted_index_is_rebuilt_from_the_database(generated):
+    shutil.rmtree(generated.config.index_dir)
+    fresh = type(generated)(generated.config, renderer=generated.renderer)
+    assert {g.sample_no for g in fresh.search("91140525MA0H2K7B2W").groups} == {"JC2023DX0001"}
