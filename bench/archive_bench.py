@@ -34,7 +34,7 @@ FORMS = ["notice", "sampling_slip", "payment_slip", "seal_notice", "feedback", "
 
 
 def populate(archive: Archive, docs: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
-    per_sampling = len(FORMS) * 2 - 1  # pdf and docx of each form; photos and packet pdf only
+    per_sampling = sum(1 if f in ("photos", "packet") else 2 for f in FORMS)  # pdf (+ docx)
     samplings = docs // per_sampling + 1
     firms = max(samplings * 2 // 3, 1)
     names, codes, batches = [], [], []
