@@ -20,6 +20,10 @@ def normalize_id(text: str) -> str:
 
 # Shorter prefixes would match nearly everything ('9' starts every credit code).
 MIN_PREFIX = 2
+# Prefixes up to this length are indexed as terms; a longer one is expanded over the exact
+# values instead, which is cheap because long prefixes are selective. Indexing every length
+# would make most prefix terms unique, doubling index work for little gain.
+MAX_INDEXED_PREFIX = 8
 
 
 def is_id_like(value: str) -> bool:
@@ -39,8 +43,8 @@ def sample_key(sample_no: str) -> int:
 class _CharTokenizer(Tokenizer):
     """Shared call signature; subclasses yield one reused Token per character n-gram."""
 
-    # Tokens from different whitespace-separated runs sit this far apart, so a phrase
-    # (consecutive positions) can never span the gap between two words.
+    # The index keeps no positions, but should a caller ask for them, tokens of different
+    # whitespace-separated words sit apart so no phrase could span two words.
     gap = 2
 
     def __eq__(self, other):
@@ -82,28 +86,23 @@ class UnigramTokenizer(_CharTokenizer):
 
 
 class BigramTokenizer(_CharTokenizer):
-    """Every two consecutive characters, at position i for run[i:i+2].
+    """Every two consecutive characters within a word (run[i:i+2] at position i).
 
-    A query of n ≥ 2 characters is the phrase of its n-1 bigrams at consecutive
-    positions, which matches exactly the names containing it as a substring.
-    A one-character run yields nothing here; the unigram field covers it.
+    A two-character query is one bigram lookup; a longer one intersects its bigrams and
+    confirms the substring on the normalised name (see engine._run_docs). Bigrams never
+    span whitespace. A one-character word yields nothing here; the unigram field covers it.
     """
 
     def _grams(self, run):
         return ((i, run[i:i + 2]) for i in range(len(run) - 1))
 
 
-def query_bigrams(term: str) -> list[str]:
-    """The bigrams of a normalised query term, in order (empty for one character)."""
-    return [term[i:i + 2] for i in range(len(term) - 1)]
-
-
 class PrefixTokenizer(_CharTokenizer):
-    """Every proper prefix (≥ MIN_PREFIX, identifier-like) of each whitespace-separated value.
+    """The proper prefixes of each whitespace-separated value that are identifier-like and
+    MIN_PREFIX to MAX_INDEXED_PREFIX long.
 
-    Indexing prefixes turns a prefix search into one term lookup: expanding a short prefix
-    over unique numbers (every sample number of a year) would otherwise read thousands of
-    posting lists per query.
+    Indexing short prefixes turns a broad prefix search into one term lookup: expanding
+    'WS2023' over unique document numbers would read tens of thousands of terms per query.
     """
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
@@ -115,6 +114,6 @@ class PrefixTokenizer(_CharTokenizer):
             first = next((i for i, c in enumerate(v) if c.isascii() and c.isalnum()), None)
             if first is None:
                 continue
-            for end in range(max(MIN_PREFIX, first + 1), len(v)):
+            for end in range(max(MIN_PREFIX, first + 1), min(len(v), MAX_INDEXED_PREFIX + 1)):
                 t.text = v[:end]
                 yield t

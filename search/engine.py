@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from search.analysis import MIN_PREFIX, is_id_like, normalize_id, normalize_name
+from search.analysis import MAX_INDEXED_PREFIX, MIN_PREFIX, is_id_like, normalize_id, normalize_name
 from search.results import Group, Hit, SearchResult, Snippets
 from search.schema import NAME_FIELDS, day_number
 from search.snapshot import Snapshot
@@ -26,9 +26,16 @@ class Filters:
 
 
 def _add(scores: dict[int, int], docs, boost: int) -> None:
-    get = scores.get
-    for d in docs:
-        scores[d] = get(d, 0) + boost
+    """Add `boost` to the score of every docnum in `docs`."""
+    if not scores:
+        scores.update(dict.fromkeys(docs, boost))   # the common first clause, all in C
+        return
+    docs = docs if isinstance(docs, (set, frozenset)) else set(docs)
+    both = scores.keys() & docs
+    for d in both:
+        scores[d] += boost
+    if len(both) < len(docs):
+        scores.update(dict.fromkeys(docs - both, boost))
 
 
 def _run_docs(snap: Snapshot, field: str, run: str) -> list[int] | set[int]:
@@ -46,7 +53,7 @@ def _run_docs(snap: Snapshot, field: str, run: str) -> list[int] | set[int]:
             return found
     # Holding every bigram is necessary but not sufficient (AB…BC has both of ABC's);
     # the stored normalised name settles it, so results are exact substrings.
-    return [d for d in found if run in snap.text(field + "_n", d)]
+    return snap.texts_containing(field + "_n", found, run)
 
 
 def _term(snap: Snapshot, term: str) -> tuple[dict[int, int], dict[int, int]]:
@@ -66,8 +73,12 @@ def _term(snap: Snapshot, term: str) -> tuple[dict[int, int], dict[int, int]]:
         _add(samplings, snap.docs("sids", ident), EXACT)
         _add(documents, snap.docs("dids", ident), EXACT)
         if len(ident) >= MIN_PREFIX and is_id_like(ident):
-            _add(samplings, snap.docs("sids_p", ident), PREFIX)
-            _add(documents, snap.docs("dids_p", ident), PREFIX)
+            if len(ident) <= MAX_INDEXED_PREFIX:
+                _add(samplings, snap.docs("sids_p", ident), PREFIX)
+                _add(documents, snap.docs("dids_p", ident), PREFIX)
+            else:
+                _add(samplings, snap.prefix_docs("sids", ident), PREFIX)
+                _add(documents, snap.prefix_docs("dids", ident), PREFIX)
     return samplings, documents
 
 
@@ -90,32 +101,19 @@ def _allowed(snap: Snapshot, f: Filters) -> set[int] | None:
 def search(snap: Snapshot, text: str, f: Filters, page: int, pagesize: int) -> SearchResult:
     terms = text.split()
     allowed = _allowed(snap, f)
+    form_docs = set(snap.docs("form", f.form.strip())) if f.form else None
     if not terms:
         pool = allowed if allowed is not None else snap.docs("kind", "s")
-        core = dict.fromkeys(pool, 0)
-        per_term = []
+        core, per_term, bonus = dict.fromkeys(pool, 0), [], {}
     else:
         per_term = [_term(snap, t) for t in terms]
-        # Samplings matched by every term on their own facts: all their documents match.
-        first, *rest = sorted((s for s, _ in per_term), key=len)
-        keys = first.keys() if allowed is None else first.keys() & allowed
-        for other in rest:
-            keys = keys & other.keys()
-        core = {s: sum(st.get(s, 0) for st, _ in per_term) for s in keys}
-    # Documents matched on their own numbers, each term satisfied by the document or its sampling.
-    bonus: dict[int, dict[int, int]] = {}
-    form_docs = set(snap.docs("form", f.form.strip())) if f.form else None
-    for d in set().union(*(dt.keys() for _, dt in per_term)):
-        s = snap.sampling_of(d)
-        if s is None or (allowed is not None and s not in allowed) \
-                or (form_docs is not None and d not in form_docs):
-            continue
-        if all(d in dt or s in st for st, dt in per_term):
-            bonus.setdefault(s, {})[d] = sum(dt.get(d, 0) for _, dt in per_term)
-    scores = dict(core)
-    for s, docs in bonus.items():
-        base = core[s] if s in core else sum(st.get(s, 0) for st, _ in per_term)
-        scores[s] = base + max(docs.values())
+        core = _core(per_term, allowed)
+        bonus = _bonus(snap, per_term, allowed, form_docs)
+    scores = core
+    if bonus:
+        scores = dict(core)
+        for s, docs in bonus.items():
+            scores[s] = _base(s, core, per_term) + max(docs.values())
     ranked = _rank(scores, page * pagesize)
     snippet = Snippets(text)
     groups = [_group(snap, s, core, bonus, form_docs, per_term, snippet)
@@ -123,21 +121,62 @@ def search(snap: Snapshot, text: str, f: Filters, page: int, pagesize: int) -> S
     return SearchResult(len(scores), _count_docs(snap, core, bonus, f), page, pagesize, groups)
 
 
+def _core(per_term, allowed) -> dict[int, int]:
+    """Samplings matched by every term on their own facts (so all their documents match)."""
+    if len(per_term) == 1:
+        first = per_term[0][0]
+        return first if allowed is None else {s: first[s] for s in first.keys() & allowed}
+    first, *rest = sorted((s for s, _ in per_term), key=len)
+    keys = first.keys() if allowed is None else first.keys() & allowed
+    for other in rest:
+        keys = keys & other.keys()
+    return {s: sum(st.get(s, 0) for st, _ in per_term) for s in keys}
+
+
+def _bonus(snap, per_term, allowed, form_docs) -> dict[int, dict[int, int]]:
+    """Documents matched on their own numbers, every term met by the document or its sampling:
+    sampling → {document: score of its own matches}."""
+    if len(per_term) == 1:
+        docs = per_term[0][1]
+    else:
+        docs = set().union(*(dt.keys() for _, dt in per_term))
+    bonus: dict[int, dict[int, int]] = {}
+    if not docs:
+        return bonus
+    skeys, by_key = snap.column("skey"), snap.samplings_by_key()
+    if form_docs is not None:
+        docs = docs.keys() & form_docs if isinstance(docs, dict) else docs & form_docs
+    single = per_term[0][1] if len(per_term) == 1 else None
+    for d in docs:
+        s = by_key.get(skeys[d])
+        if s is None or (allowed is not None and s not in allowed):
+            continue
+        if single is not None:
+            score = single[d]
+        elif all(d in dt or s in st for st, dt in per_term):
+            score = sum(dt.get(d, 0) for _, dt in per_term)
+        else:
+            continue
+        held = bonus.get(s)
+        if held is None:
+            bonus[s] = {d: score}
+        else:
+            held[d] = score
+    return bonus
+
+
+def _base(s: int, core: dict[int, int], per_term) -> int:
+    """A sampling's own score: all terms if it is a core sampling, else those it met."""
+    if s in core:
+        return core[s]
+    return sum(st.get(s, 0) for st, _ in per_term)
+
+
 def _rank(scores: dict[int, int], needed: int) -> list[int]:
     """The best `needed` samplings: score, then most recently indexed first."""
-    buckets: dict[int, list[int]] = {}
-    for s, score in scores.items():
-        b = buckets.get(score)
-        if b is None:
-            buckets[score] = [s]
-        else:
-            b.append(s)
-    ranked: list[int] = []
-    for score in sorted(buckets, reverse=True):
-        ranked.extend(sorted(buckets[score], reverse=True))
-        if len(ranked) >= needed:
-            break
-    return ranked
+    # One integer per sampling (score above, docnum below) sorts in C, not with a key function.
+    packed = sorted([score << 32 | s for s, score in scores.items()], reverse=True)
+    return [v & 0xFFFFFFFF for v in packed[:needed]]
 
 
 def _count_docs(snap: Snapshot, core: dict, bonus: dict, f: Filters) -> int:
@@ -147,7 +186,7 @@ def _count_docs(snap: Snapshot, core: dict, bonus: dict, f: Filters) -> int:
         return extra
     if not f.form:
         ndocs = snap.column("ndocs")
-        return extra + sum(ndocs[s] for s in core)
+        return extra + sum(map(ndocs.__getitem__, core))
     skeys = snap.column("skey")
     wanted = {skeys[s] for s in core}
     return extra + sum(1 for d in snap.docs("form", f.form.strip()) if skeys[d] in wanted)
@@ -163,20 +202,23 @@ def _group(snap, s, core, bonus, form_docs, per_term, snippet) -> Group:
         if form_docs is not None:
             docs = [d for d in docs if d in form_docs]
     else:
-        base = sum(st.get(s, 0) for st, _ in per_term)
+        base = _base(s, core, per_term)
         docs = list(extra)
-    hits = [_hit(snap.stored(d), sample_no, facts, base + extra.get(d, 0), snippet) for d in docs]
+    shared = snippet.sampling(facts, sample_no)
+    hits = [_hit(snap.stored(d), sample_no, facts, base + extra.get(d, 0), snippet, shared)
+            for d in docs]
     hits.sort(key=lambda h: (-h.score, h.document_id))
     return Group(sample_no, facts.get("firm", ""), facts.get("credit_code", ""), hits)
 
 
-def _hit(stored: dict, sample_no: str, facts: dict, score: int, snippet: Snippets) -> Hit:
+def _hit(stored: dict, sample_no: str, facts: dict, score: int, snippet: Snippets,
+         shared: list[str]) -> Hit:
     doc = stored.get("doc", {})
-    fields = {**facts, **doc, "sample_no": sample_no}
     return Hit(
         document_id=int(stored["document_id"]), sample_no=sample_no, form=stored.get("form", ""),
         title=doc.get("title", ""), firm=facts.get("firm", ""),
-        credit_code=facts.get("credit_code", ""), snippet=snippet(fields), score=float(score),
+        credit_code=facts.get("credit_code", ""),
+        snippet=snippet.join(shared + snippet.document(doc)), score=float(score),
         manufacturer=facts.get("manufacturer", ""), product=facts.get("product", ""),
         batch=facts.get("batch", ""), doc_no=doc.get("doc_no", ""),
         notice_no=facts.get("notice_no", ""), report_no=facts.get("report_no", ""),

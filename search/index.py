@@ -10,7 +10,7 @@ from typing import Iterable
 
 from whoosh import index as windex
 
-from search import writing
+from search import checksums, writing
 from search.engine import Filters, search as run_search
 from search.locking import WriteLock
 from search.results import SearchResult
@@ -77,12 +77,19 @@ class SearchIndex:
         if version != SCHEMA_VERSION:
             problem = f"schema version {version}, expected {SCHEMA_VERSION}"
         else:
-            try:
-                ix = windex.open_dir(str(self.path))
-                writing.check(ix)
-            except Exception as exc:   # any damage at all means rebuild, never a crash
-                ix, problem = None, f"unreadable index: {exc!r}"
-        if problem:
+            for _ in range(3):
+                generation = checksums.latest_generation(self.path)
+                try:
+                    ix = windex.open_dir(str(self.path))
+                    checksums.verify(self.path, ix)
+                    writing.check(ix)
+                    break
+                except Exception as exc:   # any damage at all means rebuild, never a crash
+                    ix, problem = None, f"unreadable index: {exc!r}"
+                    # A writer committing meanwhile removes files we were reading: look again.
+                    if checksums.latest_generation(self.path) == generation:
+                        break
+        if problem and ix is None:
             log.warning("search index %s needs a rebuild: %s", self.path, problem)
         self._set(ix, needs_rebuild=ix is None)
         self._version_seen = stamp
@@ -118,9 +125,11 @@ class SearchIndex:
     def _fresh(self):
         """Wipe the folder's index files and start an empty index (write lock held)."""
         (self.path / VERSION_FILE).unlink(missing_ok=True)   # untrusted until rebuilt
+        checksums.remove(self.path)
         for p in self.path.iterdir():
-            # create_in clears only the files it recognises; garbage could survive it.
-            if p.is_file() and (p.name.startswith("_MAIN_") or p.suffix == ".tmp"):
+            # create_in clears only old TOC files; damaged segments would stay behind.
+            if p.is_file() and p.name != "MAIN_WRITELOCK" and (
+                    p.name.startswith(("_MAIN_", "MAIN_")) or p.suffix == ".tmp"):
                 p.unlink(missing_ok=True)
         ix = windex.create_in(str(self.path), build_schema())
         self._set(ix, needs_rebuild=True)
@@ -130,9 +139,11 @@ class SearchIndex:
         """Replace the whole index with `docs`; returns how many documents were indexed."""
         with self._lock:
             ix = self._ix if not self._needs_rebuild else None
-            count = writing.rebuild(self._fresh() if ix is None else ix, docs)
+            ix = self._fresh() if ix is None else ix
+            count = writing.rebuild(ix, docs)
+            checksums.record(self.path, ix)
             self._write_version()
-            self._set(self._ix, needs_rebuild=False)
+            self._set(ix, needs_rebuild=False)
             self._version_seen = self._version_stamp()
         return count
 
@@ -143,7 +154,10 @@ class SearchIndex:
             return 0
         with self._lock:
             # An index needing a rebuild still takes writes (into a fresh one) but stays flagged.
-            return writing.add(self._fresh() if self._ix is None else self._ix, docs)
+            ix = self._fresh() if self._ix is None else self._ix
+            count = writing.add(ix, docs)
+            checksums.record(self.path, ix)
+        return count
 
     def delete(self, document_ids: Iterable[int]) -> None:
         """Remove documents by document_id (unknown ids are ignored)."""
@@ -153,6 +167,7 @@ class SearchIndex:
         with self._lock:
             if self._ix is not None:
                 writing.delete(self._ix, ids)
+                checksums.record(self.path, self._ix)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -164,13 +179,14 @@ class SearchIndex:
             held = self._snapshots.get(key)
         if ix is None:
             return None
-        if held is not None and held[0] is ix:
-            snap = held[1]
-            if snap.searcher.up_to_date():
-                return snap
-            snap = Snapshot(snap.searcher.refresh(), self._cache)   # reuses unchanged segments
-        else:
-            snap = Snapshot(ix.searcher(), self._cache)
+        if held is not None:
+            if held[0] is ix and held[1].searcher.up_to_date():
+                return held[1]
+            held[1].close()   # this thread's own, so nobody else is reading it
+        # A new searcher, not searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps the
+        # old segments next to the new ones (deleted and replaced documents reappear). The
+        # column caches are per segment, so unchanged segments cost nothing to reopen.
+        snap = Snapshot(ix.searcher(), self._cache)
         with self._state:
             if self._ix is ix:
                 self._snapshots[key] = (ix, snap)

@@ -14,10 +14,15 @@ LABELS = {
     "ems_no": "EMS单号",
 }
 SEPARATOR = " · "
+SAMPLING_LABELS = ("credit_code", "manufacturer_code", "sample_no", "notice_no", "batch",
+                   "report_no")
+DOCUMENT_LABELS = ("doc_no", "ems_no")
 
 
 @dataclass
 class Hit:
+    """One matching document, with its sampling's facts and a highlighted HTML snippet."""
+
     document_id: int
     sample_no: str
     form: str
@@ -44,6 +49,8 @@ class Hit:
 
 @dataclass
 class Group:
+    """One sampling and its matching documents."""
+
     sample_no: str
     firm: str
     credit_code: str
@@ -56,6 +63,8 @@ class Group:
 
 @dataclass
 class SearchResult:
+    """One page of groups; `total` and `pages` count samplings, `total_docs` documents."""
+
     total: int          # matching samplings
     total_docs: int     # matching documents
     page: int
@@ -118,19 +127,19 @@ def _wrap(value: str, marked: list[bool]) -> str:
         j = i
         while j < len(value) and marked[j] == marked[i]:
             j += 1
-        text = escape(value[i:j], quote=False)
+        text = escape(value[i:j])
         parts.append(f"<b>{text}</b>" if marked[i] else text)
         i = j
     return "".join(parts)
 
 
 def highlight_id(value: str, idents: list[str]) -> str | None:
-    """An identifier (shown normalised) with the part an exact or prefix query matched in <b></b>."""
+    """An identifier (shown normalised), the part an exact or prefix query matched in <b></b>."""
     value = normalize_id(value)
     for ident in idents:
         if value == ident or (len(ident) >= MIN_PREFIX and is_id_like(ident)
                               and value.startswith(ident)):
-            return f"<b>{escape(ident, quote=False)}</b>{escape(value[len(ident):], quote=False)}"
+            return f"<b>{escape(ident)}</b>{escape(value[len(ident):])}"
     return None
 
 
@@ -142,19 +151,31 @@ class Snippets:
         self.runs = [run for t in terms for run in normalize_name(t).split()]
         self.idents = [i for i in (normalize_id(t) for t in terms) if i]
 
-    def __call__(self, stored: dict) -> str:
-        firm = stored.get("firm", "")
-        parts = [highlight_substrings(firm, self.runs) or escape(firm, quote=False)]
+    def _ids(self, record: dict, names) -> list[str]:
+        parts = []
+        for name in names:
+            marked = highlight_id(record.get(name, ""), self.idents) if self.idents else None
+            if marked:
+                parts.append(f"{LABELS[name]}：{marked}")
+        return parts
+
+    def sampling(self, facts: dict, sample_no: str) -> list[str]:
+        """The parts from the sampling's facts (once per group: its documents share them)."""
+        firm = facts.get("firm", "")
+        parts = [highlight_substrings(firm, self.runs) or escape(firm)]
         for name in ("manufacturer", "product"):
-            if name == "manufacturer" and stored.get(name) == firm:
-                continue   # the firm itself, already shown
-            marked = highlight_substrings(stored.get(name, ""), self.runs)
+            value = facts.get(name, "")
+            if not value or (name == "manufacturer" and value == firm):
+                continue   # nothing, or the firm itself, already shown
+            marked = highlight_substrings(value, self.runs)
             if marked:
                 parts.append(f"{LABELS[name]}：{marked}")
-        for name in LABELS:
-            if name in ("manufacturer", "product"):
-                continue
-            marked = highlight_id(stored.get(name, ""), self.idents)
-            if marked:
-                parts.append(f"{LABELS[name]}：{marked}")
+        return parts + self._ids({**facts, "sample_no": sample_no}, SAMPLING_LABELS)
+
+    def document(self, doc: dict) -> list[str]:
+        """The parts from one document's own numbers."""
+        return self._ids(doc, DOCUMENT_LABELS)
+
+    @staticmethod
+    def join(parts: list[str]) -> str:
         return SEPARATOR.join(parts)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from whoosh import columns, fields, formats
 from whoosh.analysis import SpaceSeparatedTokenizer
@@ -95,6 +95,8 @@ def doc_facts(doc: IndexDoc) -> dict:
     for name in FACTS:
         value = getattr(doc, name)
         if name == "date":
+            if isinstance(value, datetime):
+                value = value.date()
             value = value.isoformat() if value else ""
         if value:
             out[name] = value
@@ -126,14 +128,15 @@ def sampling_record(sample_no: str, facts: dict, forms: list[str]) -> dict:
 
 def document_record(doc: IndexDoc) -> dict:
     """update_document arguments for one document (its sampling's facts live elsewhere)."""
-    sample_no = normalize_id(doc.sample_no)
+    sample_no = normalize_id(doc.sample_no or "")
     if not sample_no:
         raise ValueError(f"document {doc.document_id} has no sample number")
+    doc_no, ems_no = doc.doc_no or "", doc.ems_no or ""   # the database may hold NULL
     rec: dict = {"kind": "d", "document_id": str(doc.document_id), "of": sample_no,
-                 "skey": sample_key(sample_no), "form": doc.form,
-                 "doc": {"title": doc.title, "version": doc.version, "doc_no": doc.doc_no,
-                         "ems_no": doc.ems_no}}
-    ids = {normalize_id(doc.doc_no), normalize_id(doc.ems_no)} - {""}
+                 "skey": sample_key(sample_no), "form": doc.form or "",
+                 "doc": {"title": doc.title or "", "version": doc.version, "doc_no": doc_no,
+                         "ems_no": ems_no}}
+    ids = {normalize_id(doc_no), normalize_id(ems_no)} - {""}
     if ids:
         rec["dids"] = rec["dids_p"] = " ".join(sorted(ids))
     return rec

@@ -1,4 +1,4 @@
-"""One searcher's view of the index, read in bulk: posting lists as docnum lists, columns as arrays."""
+"""One searcher's view of the index read in bulk: posting lists as lists, columns as arrays."""
 from __future__ import annotations
 
 import threading
@@ -31,6 +31,14 @@ def _leaf_ids(matcher) -> list[int]:
     return list(matcher.all_ids())
 
 
+def _segment_ids(reader, field: str, btext: bytes) -> list[int]:
+    """One segment's posting list for a term, deleted documents included."""
+    m = reader.postings(field, btext)
+    if isinstance(m, FilterMatcher):   # the deletion filter; callers apply it in bulk
+        m = m.child
+    return _leaf_ids(m)
+
+
 def _load_numeric(reader, field: str) -> array:
     """A whole numeric column of one segment as an array (default 0 where unset)."""
     code = NUMERIC[field]
@@ -50,7 +58,7 @@ def _load_numeric(reader, field: str) -> array:
 
 
 class SegmentCache:
-    """Column arrays per (segment id, field), shared by every thread's snapshots.
+    """Whole columns per (segment id, field), shared by every thread's snapshots.
 
     Segments are immutable (deletions live apart), so an array stays valid as long as its
     segment is part of the index; entries of merged-away segments are dropped.
@@ -58,13 +66,26 @@ class SegmentCache:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._arrays: dict[tuple[str, str], array] = {}
+        self._arrays: dict[tuple[str, str], array | list[str]] = {}
 
     def numeric(self, segid: str, reader, field: str) -> array:
         key = (segid, field)
         values = self._arrays.get(key)
         if values is None:
             values = _load_numeric(reader, field)
+            with self._lock:
+                self._arrays[key] = values
+        return values
+
+    def texts(self, segid: str, reader, field: str) -> list[str]:
+        key = (segid, field)
+        values = self._arrays.get(key)
+        if values is None:
+            if reader.has_column(field):
+                col = reader.column_reader(field, translate=False)
+                values = [b.decode("utf-8") if b else "" for b in col]
+            else:
+                values = [""] * reader.doc_count_all()
             with self._lock:
                 self._arrays[key] = values
         return values
@@ -88,6 +109,7 @@ class Snapshot:
             self._leaves.append((reader, base, segid))
         self._bases = [base for _, base, _ in self._leaves]
         self._columns: dict[str, array] = {}
+        self._texts: dict[str, list[str]] = {}
         self._text_readers: dict[tuple[int, str], object] = {}
         self._sampling_of_key: dict[int, int] | None = None
         cache.retain({segid for _, _, segid in self._leaves})
@@ -99,14 +121,28 @@ class Snapshot:
         for reader, base, _ in self._leaves:
             if (field, btext) not in reader:
                 continue
-            m = reader.postings(field, btext)
-            deleted = None
-            if isinstance(m, FilterMatcher):   # the segment has deletions
-                m, deleted = m.child, reader.deleted_docs_set
-            ids = _leaf_ids(m)
-            if deleted:
+            ids = _segment_ids(reader, field, btext)
+            if reader.has_deletions():
+                deleted = reader.deleted_docs_set
                 ids = [i for i in ids if i not in deleted]
             out.extend(map(base.__add__, ids) if base else ids)
+        return out
+
+    def prefix_docs(self, field: str, prefix: str) -> list[int]:
+        """Live docnums with a term in `field` that starts with, but is not, `prefix`."""
+        bprefix = prefix.encode("utf-8")
+        out: list[int] = []
+        for reader, base, _ in self._leaves:
+            deleted = reader.deleted_docs_set if reader.has_deletions() else None
+            for btext, info in reader.iter_prefix(field, bprefix):
+                if btext == bprefix:
+                    continue
+                if info.doc_frequency() == 1:
+                    # Unique numbers: the term's statistics already name its only document.
+                    ids = [info.min_id()]
+                else:
+                    ids = _segment_ids(reader, field, btext)
+                out.extend(base + i for i in ids if not deleted or i not in deleted)
         return out
 
     def column(self, field: str) -> array:
@@ -118,6 +154,19 @@ class Snapshot:
                 values.extend(self._cache.numeric(segid, reader, field))
             self._columns[field] = values
         return values
+
+    def texts_containing(self, field: str, docnums, needle: str) -> list[int]:
+        """The docnums whose text column `field` contains `needle`."""
+        if len(docnums) < 512:
+            # Few candidates: look each up rather than load the whole column.
+            return [d for d in docnums if needle in self.text(field, d)]
+        texts = self._texts.get(field)
+        if texts is None:
+            texts = []
+            for reader, _, segid in self._leaves:
+                texts.extend(self._cache.texts(segid, reader, field))
+            self._texts[field] = texts
+        return [d for d in docnums if needle in texts[d]]
 
     def text(self, field: str, docnum: int) -> str:
         """One document's value of a bytes column, decoded."""
@@ -131,12 +180,12 @@ class Snapshot:
             col = self._text_readers[key] = reader.column_reader(field, translate=False)
         return col[docnum - base].decode("utf-8")
 
-    def sampling_of(self, docnum: int) -> int | None:
-        """The sampling record a document record belongs to (joined by skey)."""
+    def samplings_by_key(self) -> dict[int, int]:
+        """skey → sampling record docnum, to join document records to their sampling."""
         if self._sampling_of_key is None:
             skeys = self.column("skey")
             self._sampling_of_key = {skeys[s]: s for s in self.docs("kind", "s")}
-        return self._sampling_of_key.get(self.column("skey")[docnum])
+        return self._sampling_of_key
 
     def stored(self, docnum: int) -> dict:
         return self.searcher.stored_fields(docnum)
