@@ -265,7 +265,9 @@ class Archive:
         for d in s.scalars(q.execution_options(yield_per=2000)):
             r = d.sampling
             firm, maker = r.firm, r.manufacturer
-            yield IndexDoc(document_id=d.id, sample_no=r.sample_no, form=d.form, title=d.title,
+            kind = {"pdf": "PDF", "docx": "Word"}.get(d.format, d.format)
+            yield IndexDoc(document_id=d.id, sample_no=r.sample_no, form=d.form,
+                           title=f"{d.title}（{kind}{'，空白' if d.blank else ''}）",
                            firm=firm.name, credit_code=firm.credit_code or "",
                            manufacturer=maker.name if maker else "",
                            manufacturer_code=(maker.credit_code or "") if maker else "",
@@ -331,6 +333,54 @@ class Archive:
         return list(s.scalars(select(Sampling).where(
             (Sampling.firm_id == firm.id) | (Sampling.manufacturer_id == firm.id))
             .order_by(Sampling.sample_no)))
+
+    def document(self, document_id: int) -> tuple[Document, bytes]:
+        """A document's row and bytes, by id only: no path ever comes from the caller. The
+        bytes are checked against the recorded hash before they are handed out."""
+        with self.session() as s:
+            doc = s.get(Document, document_id, options=[selectinload(Document.sampling)])
+            if doc is None:
+                raise ArchiveError(f"没有编号为 {document_id} 的文书")
+            try:
+                data = self.store.read(doc.sha256)
+            except FileNotFoundError:
+                raise ArchiveError(f"文书 {doc.doc_no} 的档案文件缺失，请运行完整性检查") from None
+            if sha256_of(data) != doc.sha256:
+                raise ArchiveError(f"文书 {doc.doc_no} 的档案文件已被改动，拒绝提供")
+            doc.sample_no = doc.sampling.sample_no
+            return doc, data
+
+    def versions(self, document_id: int) -> list[Document]:
+        """Every version of the same form, format and kind of a sampling, newest first."""
+        with self.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise ArchiveError(f"没有编号为 {document_id} 的文书")
+            return list(s.scalars(select(Document).where(
+                Document.sampling_id == doc.sampling_id, Document.form == doc.form,
+                Document.format == doc.format, Document.blank == doc.blank)
+                .order_by(Document.version.desc())))
+
+    def firm_history(self, credit_code: str) -> tuple[Firm, list[tuple[Sampling, list[Document]]]]:
+        """A firm and, per sampling about it, the latest version of each document."""
+        with self.session() as s:
+            rows = self.firm_samplings(s, credit_code)
+            firm = s.scalars(select(Firm).where(Firm.credit_code == credit_code.upper())).one()
+            out = []
+            for r in rows:
+                r.task, r.firm  # loaded for the caller
+                docs = s.scalars(select(Document).where(Document.sampling_id == r.id)
+                                 .order_by(Document.form, Document.format,
+                                           Document.version.desc())).all()
+                latest: dict[tuple, Document] = {}
+                for d in docs:
+                    latest.setdefault((d.form, d.format, d.blank), d)
+                out.append((r, list(latest.values())))
+            return firm, out
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        with self.session() as s:
+            return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
 
     def counts(self) -> dict[str, int]:
         with self.session() as s:

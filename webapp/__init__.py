@@ -1,1 +1,91 @@
-"""Flask web app (built in the web app issue)."""
+"""The web app: Flask app factory; one blueprint per workflow, all calling the archive services."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from archive.config import Config, load_config
+from archive.service import Archive, ArchiveError
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _secret_key(home: Path) -> str:
+    """A random key kept in the instance folder (never in the repository), made on first start."""
+    path = home / "secret_key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    config: Config = (test_config or {}).get("ARCHIVE_CONFIG") or load_config()
+    app = Flask(__name__, instance_path=str(config.home), instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SPOTCHECK_SECRET_KEY") or _secret_key(config.home),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SPOTCHECK_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["archive"] = (test_config or {}).get("ARCHIVE") or Archive(config)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+
+    from webapp import admin, auth, records
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(records.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.before_request
+    def require_login():
+        from flask import request
+
+        if request.endpoint in ("auth.login", "static") or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(ArchiveError)
+    def archive_error(exc):
+        return render_template("error.html", message=str(exc)), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template("error.html", message="表单已过期或来源无效，请刷新页面后重试。"), 400
+
+    for code, text in ((403, "您的角色无权访问此页面。"), (404, "页面不存在。"),
+                       (413, "上传的文件过大。")):
+        app.register_error_handler(code, lambda e, c=code, t=text: (
+            render_template("error.html", message=t), c))
+    return app
+
+
+def archive() -> Archive:
+    from flask import current_app
+
+    return current_app.extensions["archive"]

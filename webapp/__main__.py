@@ -1,0 +1,55 @@
+"""python -m webapp [serve] | set-password USER — run the service on waitress."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m webapp", description="抽查文书档案 Web 服务")
+    sub = p.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="启动服务（默认）")
+    serve.add_argument("--host", default=os.environ.get("SPOTCHECK_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SPOTCHECK_PORT", "8080")))
+    serve.add_argument("--no-demo", action="store_true", help="不载入演示数据")
+    pw = sub.add_parser("set-password", help="设置用户密码（交互输入）")
+    pw.add_argument("username")
+    args = p.parse_args(argv)
+
+    from archive.config import load_config
+    from archive.service import Archive
+    from archive.users import UserError, set_password
+    from webapp import create_app
+    from webapp.bootstrap import ensure_admin, load_demo
+
+    archive = Archive(load_config())
+    if args.command == "set-password":
+        password = getpass.getpass("新密码：")
+        try:
+            with archive.session() as s:
+                set_password(s, args.username, password, actor="cli")
+        except UserError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
+        print("密码已更新。")
+        return 0
+
+    host = getattr(args, "host", os.environ.get("SPOTCHECK_HOST", "127.0.0.1"))
+    port = getattr(args, "port", int(os.environ.get("SPOTCHECK_PORT", "8080")))
+    password = ensure_admin(archive)
+    if password:
+        print(f"已创建管理员账号 admin，初始密码：{password}（可用 python -m webapp set-password admin 修改）")
+    if not getattr(args, "no_demo", False) and load_demo(archive):
+        print("已载入演示数据（晋城电线电缆 6 户、青浦净水设备 3 户）。")
+    app = create_app({"ARCHIVE": archive, "ARCHIVE_CONFIG": archive.config})
+    print(f"抽查文书档案已启动：http://{host}:{port}/  （数据目录 {archive.config.home}）", flush=True)
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=8)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

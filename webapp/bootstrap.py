@@ -1,0 +1,36 @@
+"""First start on the embedded defaults: the database, one admin account, the demo data."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from archive.models import Sampling, User
+from archive.numbers import next_value
+from archive.service import Archive
+from archive.users import create_user
+
+DEMO = Path(__file__).resolve().parent.parent / "docgen" / "demo"
+
+
+def ensure_admin(archive: Archive) -> str | None:
+    """Create user 'admin' with a random password if there are no users; returns the password."""
+    with archive.session() as s:
+        if s.scalar(select(func.count(User.id))):
+            return None
+        password = secrets.token_urlsafe(12)
+        create_user(s, "admin", password, "admin", "系统管理员", actor="bootstrap")
+        return password
+
+
+def load_demo(archive: Archive) -> bool:
+    """Import and archive the two demo trips, once per instance."""
+    with archive.session() as s:
+        if s.scalar(select(func.count(Sampling.id))) or next_value(s, "demo:loaded") > 1:
+            return False
+    archive.import_file(DEMO / "trip-jincheng-cable.json", actor="bootstrap")
+    archive.import_file(DEMO / "trip-qingpu-blank.json", actor="bootstrap")
+    archive.generate(task_code="JC2023-01-DX", actor="bootstrap")
+    archive.generate(task_code="QP2024-Q2-JS", blank=True, actor="bootstrap")
+    return True
