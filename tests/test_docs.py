@@ -15,11 +15,11 @@ def test_every_form_is_in_the_readme_with_its_title(code):
     assert f"`{code}`" in README and FORMS[code].title in README
 
 
-@pytest.mark.parametrize("package", ["docgen", "archive", "search"])
+@pytest.mark.parametrize("package", ["docgen", "archive", "search", "webapp"])
 def test_every_command_is_in_the_readme(package):
     import importlib
 
-    cli = importlib.import_module(f"{package}.cli")
+    cli = importlib.import_module(f"{package}.cli" if package != "webapp" else "webapp.__main__")
     for name in cli.parser()._subparsers._group_actions[0].choices:
         assert f"python -m {package} {name}" in README, name
 

@@ -7,7 +7,7 @@ import os
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m webapp", description="抽查文书档案 Web 服务")
     sub = p.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="启动服务（默认）")
@@ -16,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-demo", action="store_true", help="不载入演示数据")
     pw = sub.add_parser("set-password", help="设置用户密码（交互输入）")
     pw.add_argument("username")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
 
     from archive.config import load_config
     from archive.service import Archive
