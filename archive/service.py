@@ -375,7 +375,8 @@ class Archive:
                 latest: dict[tuple, Document] = {}
                 for d in docs:
                     latest.setdefault((d.form, d.format, d.blank), d)
-                out.append((r, list(latest.values())))
+                out.append((r, sorted(latest.values(),
+                                      key=lambda d: (document_order(d.form, d.format), d.blank))))
             return firm, out
 
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
@@ -386,6 +387,14 @@ class Archive:
         with self.session() as s:
             return {"samplings": s.scalar(select(func.count(Sampling.id))),
                     "documents": s.scalar(select(func.count(Document.id)))}
+
+
+_ORDER = {code: i for i, code in enumerate([*FORMS, "photos", "packet"])}
+
+
+def document_order(form: str, fmt: str) -> tuple[int, int]:
+    """Forms in the order of a packet, the PDF before the Word file."""
+    return _ORDER.get(form, len(_ORDER)), 0 if fmt == "pdf" else 1
 
 
 def _title(form: str) -> str:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from archive.service import ArchiveError
+from archive.service import document_order
 from docgen.specs import FORMS
 from webapp import archive
 from webapp.auth import roles_required
@@ -47,6 +47,9 @@ def search():
     result, pages = None, []
     if q or any(filters.values()):
         result = archive().search(q, page=page, pagesize=20, **filters)
+        for g in result.groups:  # a sampling's documents in packet order, PDF first
+            g.snippet = g.hits[0].snippet  # the best match, before reordering
+            g.hits.sort(key=lambda h: document_order(h.form, "docx" if "Word" in h.title else "pdf"))
         args = {k: v for k, v in request.args.items() if k != "page"}
         pages = [(p, url_for("records.search", page=p, **args))
                  for p in range(max(1, page - 5), min(result.pages, page + 5) + 1)]
