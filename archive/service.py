@@ -379,6 +379,65 @@ class Archive:
                                       key=lambda d: (document_order(d.form, d.format), d.blank))))
             return firm, out
 
+    def tasks(self) -> list[tuple[Task, int]]:
+        """Every task with its number of samplings, newest first."""
+        with self.session() as s:
+            rows = s.execute(select(Task, func.count(Sampling.id)).outerjoin(
+                Sampling, Sampling.task_id == Task.id).group_by(Task.id).order_by(Task.id.desc()))
+            return [(t, n) for t, n in rows]
+
+    def task_detail(self, task_code: str) -> tuple[Task, list[tuple[Sampling, int]]]:
+        """A task and its samplings, each with how many documents are archived for it."""
+        with self.session() as s:
+            task = s.scalars(select(Task).where(Task.code == task_code)).first()
+            if task is None:
+                raise ArchiveError(f"没有任务编号为 {task_code} 的任务")
+            task.agency, task.institution  # loaded for the caller
+            rows = s.execute(select(Sampling, func.count(Document.id)).outerjoin(
+                Document, Document.sampling_id == Sampling.id).where(Sampling.task_id == task.id)
+                .group_by(Sampling.id).order_by(Sampling.sample_no)).all()
+            for r, _ in rows:
+                r.firm
+            return task, [(r, n) for r, n in rows]
+
+    def task_bundle(self, task_code: str, *, blank: bool, fmt: str) -> bytes:
+        """The latest archived files of a task, bundled for printing: one PDF (firm packets
+        merged, an outline entry per firm) or a ZIP of the Word files."""
+        import zipfile
+        from io import BytesIO
+
+        from pypdf import PdfReader, PdfWriter
+
+        with self.session() as s:
+            task, rows = self.task_detail(task_code)
+            wanted = ("packet",) if fmt == "pdf" else tuple(FORMS)
+            picked: list[tuple[Sampling, Document]] = []
+            for r, _ in rows:
+                docs = s.scalars(select(Document).where(
+                    Document.sampling_id == r.id, Document.blank == blank,
+                    Document.format == fmt, Document.form.in_(wanted))
+                    .order_by(Document.version.desc())).all()
+                latest: dict[str, Document] = {}
+                for d in docs:
+                    latest.setdefault(d.form, d)
+                picked += [(r, d) for d in sorted(latest.values(),
+                                                  key=lambda d: document_order(d.form, d.format))]
+        if not picked:
+            raise ArchiveError(f"任务 {task_code} 尚未生成{'空白' if blank else ''}文书")
+        out = BytesIO()
+        if fmt == "pdf":
+            writer = PdfWriter()
+            for r, d in picked:
+                writer.append(PdfReader(BytesIO(self.store.read(d.sha256))),
+                              outline_item=f"{r.sample_no}　{r.firm.name}", import_outline=True)
+            writer.page_mode = "/UseOutlines"
+            writer.write(out)
+        else:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+                for r, d in picked:
+                    zf.writestr(f"{r.sample_no}/{d.filename}", self.store.read(d.sha256))
+        return out.getvalue()
+
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         with self.session() as s:
             return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

@@ -49,10 +49,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
 
-    from webapp import admin, auth, records
+    from archive.jobs import JobRunner
+    from webapp import admin, auth, records, trips
 
+    app.extensions["jobs"] = JobRunner(app.extensions["archive"])
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(trips.bp)
     app.register_blueprint(admin.bp)
 
     @app.before_request

@@ -1,0 +1,154 @@
+"""The clerk's trips: tasks and their samplings, importing trip files and spreadsheets by
+upload, generating packets in the background, downloading what to print."""
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   send_file, url_for)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import StringField
+from wtforms.validators import Length
+
+from archive.spreadsheet import SheetError
+from docgen.loading import TripError
+from webapp import archive
+from webapp.auth import roles_required
+
+bp = Blueprint("trips", __name__)
+UPLOAD_TYPES = ("json", "xlsx", "csv", "zip")
+MAX_ZIP_FILES, MAX_ZIP_BYTES = 2000, 500 * 1024 * 1024
+
+
+class ImportForm(FlaskForm):
+    file = FileField("行程文件或抽样记录表", validators=[
+        FileRequired("请选择文件"),
+        FileAllowed(UPLOAD_TYPES, "只接受 .json、.xlsx、.csv，或含行程文件和照片的 .zip")])
+    task = StringField("任务编号（仅 CSV 需要）", validators=[Length(max=50)])
+
+
+def runner():
+    return current_app.extensions["jobs"]
+
+
+def _unpack(upload, folder: Path) -> Path:
+    """Save the upload under a fixed name; a ZIP is unpacked with every member path checked."""
+    ext = upload.filename.rsplit(".", 1)[-1].lower()
+    if ext != "zip":
+        target = folder / f"upload.{ext}"
+        upload.save(target)
+        return target
+    try:
+        zf = zipfile.ZipFile(BytesIO(upload.read()))
+    except zipfile.BadZipFile:
+        raise ValueError("不是有效的 ZIP 文件") from None
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+        raise ValueError("ZIP 文件过大")
+    for info in infos:
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+            raise ValueError(f"ZIP 中的路径不安全：{info.filename}")
+    zf.extractall(folder)
+    trips = [p for p in folder.rglob("*") if p.suffix.lower() in (".json", ".xlsx", ".csv")]
+    if len(trips) != 1:
+        raise ValueError("ZIP 中应恰有一个行程文件（.json）或抽样记录表（.xlsx/.csv）")
+    return trips[0]
+
+
+@bp.route("/tasks")
+@roles_required("clerk")
+def tasks():
+    return render_template("trips/tasks.html", tasks=archive().tasks(), form=ImportForm())
+
+
+@bp.route("/imports", methods=["POST"])
+@roles_required("clerk")
+def upload():
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = _unpack(form.file.data, Path(tmp))
+                report = archive().import_file(path, actor=current_user.username,
+                                               task_code=form.task.data.strip() or None)
+                flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条抽样记录，"
+                      f"照片 {report.photos} 张。", "ok")
+                return redirect(url_for("trips.tasks"))
+            except TripError as exc:
+                problems = [str(p) for p in exc.problems]
+            except SheetError as exc:
+                problems = exc.report().splitlines()[1:] or [exc.report()]
+            except ValueError as exc:
+                problems = [str(exc)]
+    else:
+        problems = [e for errors in form.errors.values() for e in errors]
+    return render_template("trips/tasks.html", tasks=archive().tasks(), form=form,
+                           problems=problems), 400
+
+
+@bp.route("/imports/template.xlsx")
+@roles_required("clerk")
+def template():
+    from archive.spreadsheet import TEMPLATE
+
+    return send_file(TEMPLATE, as_attachment=True, download_name="抽样记录导入模板.xlsx")
+
+
+@bp.route("/tasks/<code>")
+@roles_required("clerk")
+def task(code: str):
+    task, rows = archive().task_detail(code)
+    return render_template("trips/task.html", task=task, rows=rows, form=FlaskForm())
+
+
+@bp.route("/tasks/<code>/generate", methods=["POST"])
+@roles_required("clerk")
+def generate(code: str):
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    from flask import request
+
+    blank = request.form.get("blank") == "1"
+    archive().task_detail(code)  # 404 for an unknown task before queuing anything
+    job_id = runner().submit_generate(task_code=code, blank=blank, actor=current_user.username)
+    return redirect(url_for("trips.job", job_id=job_id))
+
+
+@bp.route("/tasks/<code>/packet.<fmt>")
+@roles_required("clerk")
+def packet(code: str, fmt: str):
+    from flask import request
+
+    if fmt not in ("pdf", "zip"):
+        abort(404)
+    blank = request.args.get("blank") == "1"
+    data = archive().task_bundle(code, blank=blank, fmt="pdf" if fmt == "pdf" else "docx")
+    with archive().session() as s:
+        archive().audit(s, current_user.username, "download", f"{code} packet.{fmt}", blank=blank)
+    kind = "空白" if blank else ""
+    return send_file(BytesIO(data), as_attachment=True,
+                     mimetype="application/pdf" if fmt == "pdf" else "application/zip",
+                     download_name=f"{code}-{kind}文书.{'pdf' if fmt == 'pdf' else 'zip'}")
+
+
+@bp.route("/jobs/<int:job_id>")
+@roles_required("clerk")
+def job(job_id: int):
+    job = runner().job(job_id) or abort(404)
+    return render_template("trips/job.html", job=job)
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@roles_required("clerk")
+def job_status(job_id: int):
+    job = runner().job(job_id) or abort(404)
+    return jsonify(state=job.state, done=job.done, total=job.total, message=job.message,
+                   task=job.params.get("task"))
