@@ -51,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"抽查文书档案已启动：http://{host}:{port}/  （数据目录 {archive.config.home}）", flush=True)
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, host=host, port=port, threads=8)
+    try:
+        waitress_serve(app, host=host, port=port, threads=8)
+    except OSError as exc:
+        print(f"错误：无法在 {host}:{port} 上启动（{exc.strerror}）；可用 --port 或 SPOTCHECK_PORT 换一个端口。",
+              file=sys.stderr)
+        return 2
     return 0
 
 
