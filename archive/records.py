@@ -65,11 +65,7 @@ def upsert_trip(session: Session, trip: rec.Trip,
         session.flush()
         row = _upsert(session, Sampling, {"sample_no": s.sample_no}, {
             "task_id": task.id, "firm_id": firm.id, "manufacturer_id": maker.id if maker else None,
-            "trip_date": trip.trip_date, "outcome": s.outcome, "product": asdict(s.product),
-            "product_name": s.product.name, "batch": s.product.batch,
-            "quantity": asdict(s.quantity), "unit_price": s.unit_price, "sampled_at": s.sampled_at,
-            "place": s.place, "seal": asdict(s.seal), "send_to": s.send_to, "send_by": s.send_by,
-            "online": _json(s.online), "refusal": _json(s.refusal), "no_sample": _json(s.no_sample)})
+            "trip_date": trip.trip_date, **visit_values(s)})
         if s.notice_no:
             row.notice_no = s.notice_no
         session.flush()
@@ -81,6 +77,24 @@ def upsert_trip(session: Session, trip: rec.Trip,
         out.append(row)
     session.flush()
     return out
+
+
+def visit_values(s: rec.Sampling) -> dict:
+    """The columns of a sampling that the visit itself fills in."""
+    return {"outcome": s.outcome, "product": asdict(s.product), "product_name": s.product.name,
+            "batch": s.product.batch, "quantity": asdict(s.quantity), "unit_price": s.unit_price,
+            "sampled_at": s.sampled_at, "place": s.place, "seal": asdict(s.seal),
+            "send_to": s.send_to, "send_by": s.send_by, "online": _json(s.online),
+            "refusal": _json(s.refusal), "no_sample": _json(s.no_sample)}
+
+
+def record_visit(session: Session, row: Sampling, s: rec.Sampling) -> None:
+    """Write what was recorded on site into an existing sampling (photos and samplers stay)."""
+    maker = upsert_firm(session, s.manufacturer) if s.manufacturer else None
+    session.flush()
+    row.manufacturer_id = maker.id if maker else None
+    for key, value in visit_values(s).items():
+        setattr(row, key, value)
 
 
 def _json(value):

@@ -50,12 +50,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
 
     from archive.jobs import JobRunner
-    from webapp import admin, auth, records, trips
+    from webapp import admin, auth, records, trips, visits
 
     app.extensions["jobs"] = JobRunner(app.extensions["archive"])
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(trips.bp)
+    app.register_blueprint(visits.bp)
     app.register_blueprint(admin.bp)
 
     @app.before_request

@@ -1,0 +1,99 @@
+"""Recording a visit: the sampling record form, evidence photos, and archiving the filled forms."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from archive.models import Photo, Sampling
+from archive.service import ArchiveError
+from archive.visits import VISIT_FIELDS, VisitProblems, add_photo, current_values, record_visit
+from docgen.records import NO_SAMPLE_REASONS
+from webapp import archive
+from webapp.auth import roles_required
+
+bp = Blueprint("visits", __name__)
+PHOTO_TYPES = ("jpg", "jpeg", "png")
+MAX_PHOTO_BYTES = 30 * 1024 * 1024
+
+
+def _sampling(sample_no: str):
+    with archive().session() as s:
+        row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
+        if row is None:
+            abort(404)
+        row.firm, row.task, row.manufacturer, list(row.photos)  # loaded for the template
+        return row
+
+
+def _page(row, values, problems=None, status=200):
+    return render_template("trips/visit.html", row=row, fields=VISIT_FIELDS, values=values,
+                           problems=problems or VisitProblems({}, []), form=FlaskForm(),
+                           reasons=NO_SAMPLE_REASONS), status
+
+
+@bp.route("/samplings/<sample_no>", methods=["GET", "POST"])
+@roles_required("clerk")
+def visit(sample_no: str):
+    row = _sampling(sample_no)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        values = {path: request.form.get(path, "") for path, _, _ in VISIT_FIELDS}
+        try:
+            record_visit(archive(), sample_no, values, actor=current_user.username)
+        except VisitProblems as problems:
+            return _page(row, values, problems, 400)
+        flash("抽样记录已保存。", "ok")
+        return redirect(url_for("visits.visit", sample_no=sample_no))
+    return _page(row, current_values(row))
+
+
+@bp.route("/samplings/<sample_no>/photos", methods=["POST"])
+@roles_required("clerk")
+def photos(sample_no: str):
+    _sampling(sample_no)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        flash("请选择照片文件。", "error")
+    elif upload.filename.rsplit(".", 1)[-1].lower() not in PHOTO_TYPES:
+        flash("只接受 JPEG 或 PNG 照片。", "error")
+    else:
+        data = upload.read(MAX_PHOTO_BYTES + 1)
+        try:
+            if len(data) > MAX_PHOTO_BYTES:
+                raise ArchiveError("照片文件过大（上限 30 MB）")
+            add_photo(archive(), sample_no, data, upload.filename, request.form.get("caption", ""),
+                      actor=current_user.username)
+            flash("照片已保存（原件按原样保存）。", "ok")
+        except ArchiveError as exc:
+            flash(f"照片未保存：{exc}", "error")
+    return redirect(url_for("visits.visit", sample_no=sample_no) + "#photos")
+
+
+@bp.route("/photos/<int:photo_id>/thumb")
+@roles_required("clerk", "records")
+def thumb(photo_id: int):
+    with archive().session() as s:
+        photo = s.get(Photo, photo_id) or abort(404)
+        sha = photo.print_sha256
+    return send_file(BytesIO(archive().store.read(sha)), mimetype="image/jpeg", max_age=3600)
+
+
+@bp.route("/samplings/<sample_no>/generate", methods=["POST"])
+@roles_required("clerk")
+def generate(sample_no: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        report = archive().generate(sample_no=sample_no, actor=current_user.username, jobs=1)
+        flash(f"已生成并归档 {report.documents} 个文件。", "ok")
+    except ArchiveError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("visits.visit", sample_no=sample_no) + "#documents")
