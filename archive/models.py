@@ -44,6 +44,9 @@ class Task(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     basis: Mapped[str] = mapped_column(Text, default="")
     result_due: Mapped[date | None] = mapped_column(Date)
+    # the team and day of a trip planned in the web app, before any firm is added
+    samplers: Mapped[list | None] = mapped_column(JSON)
+    trip_date: Mapped[date | None] = mapped_column(Date)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     institution_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])

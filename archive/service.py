@@ -154,10 +154,12 @@ class Archive:
                                                "plan_doc_no", "product_category", "basis")}
             for k in ("valid_from", "valid_to", "result_due"):
                 t[k] = getattr(task, k).isoformat() if getattr(task, k) else ""
-            samplers = ([{"name": p.sampler.name, "id_no": p.sampler.id_no} for p in last.samplers]
-                        if last else [])
+            samplers = task.samplers or (
+                [{"name": p.sampler.name, "id_no": p.sampler.id_no} for p in last.samplers]
+                if last else [])
+            day = task.trip_date or (last.trip_date if last else None)
             return {"agency": party(a), "institution": party(i), "task": t, "samplers": samplers,
-                    "trip_date": last.trip_date.isoformat() if last and last.trip_date else ""}
+                    "trip_date": day.isoformat() if day else ""}
 
     # -- generate ---------------------------------------------------------------------------
     def _select(self, s: Session, sample_no: str | None, task_code: str | None) -> list[Sampling]:

@@ -294,7 +294,7 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
                settings: Settings = Settings(),
                check_text: Callable[[str], str] | None = None,
                check_photo: Callable[[Path], None] | None = None,
-               pending_ok: bool = False) -> Trip:
+               pending_ok: bool = False, require_samplings: bool = True) -> Trip:
     """Build a Trip from parsed JSON, or raise TripError listing every problem.
 
     check_text(value) returns the characters no configured font can print; check_photo(path)
@@ -308,7 +308,7 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
     samplers = _samplers(r, data)
     trip_date = r.date("trip", data, "trip_date", "trip_date")
     raw = data.get("samplings")
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list) or (not raw and require_samplings):
         r.fail("samplings", "samplings", "没有任何抽样记录")
         raw = []
     samplings = [_sampling(r, s if isinstance(s, dict) else {}, trip_dir, blank, task, pending_ok)

@@ -16,6 +16,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from archive.spreadsheet import SheetError
+from docgen.fields import label
 from docgen.loading import TripError
 from webapp import archive
 from webapp.auth import roles_required
@@ -152,3 +153,59 @@ def job_status(job_id: int):
     job = runner().job(job_id) or abort(404)
     return jsonify(state=job.state, done=job.done, total=job.total, message=job.message,
                    task=job.params.get("task"))
+
+
+# -- planning a trip ------------------------------------------------------------------------
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@roles_required("clerk")
+def new_task():
+    from flask import request
+
+    from archive.planning import TASK_FIELDS, create_task, registers
+    from archive.service import ArchiveError
+
+    form, problems = FlaskForm(), []
+    values = {k: request.form.get(k, "") for k in (*TASK_FIELDS, "trip_date", "agency_id",
+                                                   "institution_id", "new_samplers")}
+    chosen = request.form.getlist("sampler_id")
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            code = create_task(archive(), values, chosen, values["new_samplers"],
+                               actor=current_user.username)
+            flash(f"已创建任务 {code}。下一步：添加受检单位。", "ok")
+            return redirect(url_for("trips.firms", code=code))
+        except TripError as exc:
+            problems = [str(p) for p in exc.problems]
+        except ArchiveError as exc:
+            problems = [str(exc)]
+    return render_template("trips/new_task.html", form=form, values=values, chosen=chosen,
+                           problems=problems, reg=registers(archive())), 400 if problems else 200
+
+
+@bp.route("/tasks/<code>/firms", methods=["GET", "POST"])
+@roles_required("clerk")
+def firms(code: str):
+    from flask import request
+
+    from archive.planning import FIRM_FIELDS, add_firm, firm_fields, search_firms
+
+    task, rows = archive().task_detail(code)
+    form, problems = FlaskForm(), []
+    values = {k: request.form.get(k, "") for k in FIRM_FIELDS}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        firm_id = request.form.get("firm_id", "")
+        firm = firm_fields(archive(), int(firm_id)) if firm_id.isdigit() else values
+        try:
+            number = add_firm(archive(), code, firm, actor=current_user.username)
+            flash(f"已添加 {firm['name']}，抽样单编号 {number}。", "ok")
+            return redirect(url_for("trips.firms", code=code))
+        except TripError as exc:
+            problems = [f"{label(p.field)}：{p.message}" for p in exc.problems]
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("trips/firms.html", task=task, rows=rows, form=form, q=q,
+                           found=search_firms(archive(), q) if q else [], values=values,
+                           problems=problems), 400 if problems else 200
