@@ -26,7 +26,14 @@ def server(app):
     port = sock.getsockname()[1]
     sock.close()
     srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
+
+    def run():
+        try:
+            srv.run()
+        except OSError:  # the socket closed under the loop at teardown
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     srv.close()
@@ -67,3 +74,61 @@ def test_a_clerk_opening_an_admin_page_is_refused(server, page):
     page.wait_for_url(f"{server}/")
     response = page.goto(f"{server}/admin/users")
     assert response.status == 403 and "无权访问" in page.content()
+
+
+def _sign_in(page, server, user):
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+
+
+def test_clerk_plans_a_trip_and_downloads_the_packet(server, page, tmp_path):
+    _sign_in(page, server, "clerk")
+    page.click("text=抽查任务")
+    page.click("text=新建任务")
+    for name, value in (("code", "E2E-2023-01"), ("name", "浏览器测试任务"), ("source", "晋城市市场监督管理局"),
+                        ("product_category", "电线电缆"), ("valid_from", "2023-01-01"),
+                        ("valid_to", "2023-12-31"), ("trip_date", "2023-06-01")):
+        page.fill(f"[name={name}]", value)
+    page.select_option("select[name=agency_id]", index=1)
+    page.select_option("select[name=institution_id]", index=1)
+    boxes = page.locator("input[name=sampler_id]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.click("button:has-text('创建任务')")
+    page.fill("input[name=q]", "永兴")
+    page.click("button:has-text('查找')")
+    page.click("form.found button:has-text('添加')")
+    assert "已添加" in page.content()
+    page.click("text=返回任务")
+    page.click("button:has-text('生成并归档空白文书')")
+    page.wait_for_selector("#status:has-text('已完成')", timeout=60000)
+    page.click("text=返回任务")
+    with page.expect_download() as download:
+        page.locator("a", has_text="下载打印用 PDF").first.click()
+    path = tmp_path / "packet.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes()[:5] == b"%PDF-"
+    page.screenshot(path=str(tmp_path / "task.png"))
+
+
+def test_clerk_records_a_visit_with_a_photo_and_archives_its_forms(server, page, tmp_path):
+    from tests.conftest import DEMO
+
+    _sign_in(page, server, "clerk")
+    page.goto(f"{server}/samplings/JC2023DX0004")
+    page.fill("[name=unit_price]", "-1")
+    page.click("button:has-text('保存抽样记录')")
+    assert page.locator(".field-error", has_text="负数").count() == 1
+    page.fill("[name=unit_price]", "58.00")
+    page.click("button:has-text('保存抽样记录')")
+    assert "已保存" in page.content()
+    page.set_input_files("input[name=photo]", str(DEMO / "photos" / "site-0002.jpg"))
+    page.fill("input[name=caption]", "浏览器上传")
+    page.click("button:has-text('上传照片')")
+    assert "照片已保存" in page.content()
+    assert page.locator(".thumbs img").count() >= 2
+    page.click("button:has-text('生成并归档填写完整的文书')")
+    assert "已生成并归档" in page.content()
