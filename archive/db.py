@@ -1,6 +1,7 @@
 """Engine and sessions; the schema is created and upgraded by Alembic migrations only."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -48,10 +49,21 @@ def upgrade(url: str) -> None:
         command.upgrade(cfg, "head")
 
 
-@lru_cache(maxsize=None)
+_factories: dict[str, sessionmaker[Session]] = {}
+_first_use = threading.Lock()
+
+
 def session_factory(url: str) -> sessionmaker[Session]:
-    upgrade(url)
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+    """Sessions for `url`; the first call upgrades the schema. Alembic's context is global
+    and not thread-safe, so concurrent first requests wait for one upgrade."""
+    factory = _factories.get(url)
+    if factory is None:
+        with _first_use:
+            factory = _factories.get(url)
+            if factory is None:
+                upgrade(url)
+                factory = _factories[url] = sessionmaker(get_engine(url), expire_on_commit=False)
+    return factory
 
 
 @contextmanager

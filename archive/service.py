@@ -64,7 +64,7 @@ class Archive:
     @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
-            self._renderer = Renderer(self.settings)
+            self._renderer = Renderer(self.settings, override_dir=self.config.home / "templates_docx")
         return self._renderer
 
     @property
@@ -448,6 +448,79 @@ class Archive:
         with self.session() as s:
             return {"samplings": s.scalar(select(func.count(Sampling.id))),
                     "documents": s.scalar(select(func.count(Document.id)))}
+
+    # -- Word template overrides --------------------------------------------------------------
+    @property
+    def template_override_dir(self) -> Path:
+        """Where an admin's Word templates live: one {code}.docx per overridden form."""
+        return self.config.home / "templates_docx"
+
+    def _form_code(self, code: str) -> str:
+        if code not in FORMS:
+            raise ArchiveError(f"未知的表单代码 {code!r}；可用：{', '.join(FORMS)}")
+        return code
+
+    def template_overrides(self) -> dict[str, dict]:
+        """The overridden forms: code → {size, uploaded_at}."""
+        out = {}
+        for code in FORMS:
+            try:
+                st = (self.template_override_dir / f"{code}.docx").stat()
+            except FileNotFoundError:
+                continue
+            out[code] = {"size": st.st_size, "uploaded_at": datetime.fromtimestamp(st.st_mtime)}
+        return out
+
+    def set_template_override(self, code: str, data: bytes, actor: str) -> None:
+        """Use `data` as the form's Word template from now on, once it passes the lint."""
+        import hashlib
+        import os
+        import tempfile
+
+        from docgen.word import lint_template
+
+        spec = FORMS[self._form_code(code)]
+        problems = lint_template(data, spec)
+        if problems:
+            error = ArchiveError("；".join(problems))
+            error.problems = problems  # one line each on the web page
+            raise error
+        folder = self.template_override_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{code}-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, folder / f"{code}.docx")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self.session() as s:
+            self.audit(s, actor, "template.override", code, size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest())
+
+    def revert_template(self, code: str, actor: str) -> None:
+        """Go back to the form's default Word template."""
+        path = self.template_override_dir / f"{self._form_code(code)}.docx"
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            raise ArchiveError(f"{FORMS[code].title} 未使用自定义 Word 模板") from None
+        with self.session() as s:
+            self.audit(s, actor, "template.revert", code)
+
+    def template_bytes(self, code: str) -> bytes:
+        """The form's Word template in use: the override, else the default."""
+        try:
+            return (self.template_override_dir / f"{self._form_code(code)}.docx").read_bytes()
+        except FileNotFoundError:
+            pass
+        from docgen.render import DEFAULT_TEMPLATES
+
+        default = self._renderer.template_dir if self._renderer is not None else DEFAULT_TEMPLATES
+        return (Path(default) / f"{code}.docx").read_bytes()
 
 
 _ORDER = {code: i for i, code in enumerate([*FORMS, "photos", "packet"])}

@@ -142,7 +142,7 @@ _worker: dict = {}
 
 def _init_worker(renderer: Renderer | tuple, trip: Trip, blank: bool, root: Path | None) -> None:
     """A forked worker inherits the parent's renderer (fonts already registered); a spawned
-    one (Windows) gets (settings, template folder) and builds its own."""
+    one (Windows) gets (settings, template folders) and builds its own."""
     if not isinstance(renderer, Renderer):
         renderer = Renderer(*renderer)
     _worker.update(renderer=renderer, trip=trip, blank=blank, root=root)
@@ -173,7 +173,8 @@ def render_firms(renderer: Renderer, trip: Trip, blank: bool, *, jobs: int = 1,
     # fork shares the registered fonts with the workers; elsewhere each worker loads its own
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    init_renderer = renderer if method == "fork" else (renderer.settings, renderer.template_dir)
+    init_renderer = renderer if method == "fork" else (renderer.settings, renderer.template_dir,
+                                                       renderer.override_dir)
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(init_renderer, trip, blank, root)) as pool:
         futures = {pool.submit(_render_task, i): i for i in todo}

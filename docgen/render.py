@@ -25,11 +25,13 @@ class Renderer:
 
     settings: Settings = field(default_factory=Settings)
     template_dir: Path = DEFAULT_TEMPLATES
+    override_dir: Path | None = None  # an admin's {code}.docx here wins over template_dir's
 
     def __post_init__(self):
         self.fonts: FontSet = load_fonts(self.settings)
         self.measurer = Measurer(self.fonts)
-        self._word: dict[str, WordTemplate] = {}
+        # per form: (path, mtime_ns, size, inode) of the file compiled, and the template
+        self._word: dict[str, tuple[tuple, WordTemplate]] = {}
 
     def context(self, spec: FormSpec, trip: Trip, sampling: Sampling, blank: bool) -> dict:
         return form_context(spec, sampling_context(trip, sampling, self.settings, blank=blank),
@@ -55,8 +57,25 @@ class Renderer:
         pages = write_pdf(buf, parts, title=title, author=author, font=self.fonts.song.name)
         return buf.getvalue(), pages
 
+    def template_path(self, code: str) -> Path:
+        """The form's Word template: the override when there is one, else the default."""
+        if self.override_dir is not None:
+            path = Path(self.override_dir) / f"{code}.docx"
+            if path.is_file():
+                return path
+        return Path(self.template_dir) / f"{code}.docx"
+
+    def word_template(self, code: str) -> WordTemplate:
+        """The compiled template, recompiled when the file changes (an override uploaded or
+        reverted is used from the next document on, without a restart)."""
+        path = self.template_path(code)
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = self._word.get(code)
+        if cached is None or cached[0] != key:
+            cached = self._word[code] = (key, WordTemplate.from_path(path))
+        return cached[1]
+
     def docx(self, code: str, trip: Trip, sampling: Sampling, blank: bool) -> bytes:
         spec = get_form(code)
-        if code not in self._word:
-            self._word[code] = WordTemplate.from_path(self.template_dir / f"{code}.docx")
-        return self._word[code].render(self.context(spec, trip, sampling, blank))
+        return self.word_template(code).render(self.context(spec, trip, sampling, blank))

@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from archive.config import Config, load_config
+from archive.db import session_factory
 from archive.service import Archive, ArchiveError
 
 csrf = CSRFProtect()
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.extensions["archive"] = (test_config or {}).get("ARCHIVE") or Archive(config)
+    session_factory(app.extensions["archive"].config.database_url)  # migrate before serving
 
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,15 +1,20 @@
-"""Administration: users and roles, and the audit log."""
+"""Administration: users and roles, the audit log, and Word template overrides."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from archive.models import User
+from archive.service import ArchiveError
+from docgen.specs import FORMS
 from archive.users import ROLES, UserError, create_user
 from webapp import archive
 from webapp.auth import roles_required
@@ -47,3 +52,86 @@ def users():
 @roles_required("admin")
 def audit():
     return render_template("admin/audit.html", entries=archive().audit_log())
+
+
+# -- Word template overrides -------------------------------------------------------------------
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class TemplateForm(FlaskForm):
+    file = FileField("自定义模板", validators=[
+        FileRequired("请选择 .docx 文件"),
+        FileAllowed(["docx"], "只接受 Word 文档（.docx）；.doc 请先在 Word 中另存为 .docx"),
+        FileSize(MAX_TEMPLATE_BYTES, message="模板文件不能超过 5 MB")])
+
+
+class RevertForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+def _form_or_404(code: str):
+    if code not in FORMS:
+        abort(404)
+    return FORMS[code]
+
+
+def _templates_page(errors: dict[str, list[str]] | None = None, status: int = 200):
+    overrides = archive().template_overrides()
+    rows = [{"code": code, "title": spec.title, "override": overrides.get(code)}
+            for code, spec in FORMS.items()]
+    return render_template("admin/templates.html", rows=rows, errors=errors or {},
+                           max_mb=MAX_TEMPLATE_BYTES // (1024 * 1024)), status
+
+
+@bp.route("/templates")
+@roles_required("admin")
+def templates():
+    return _templates_page()
+
+
+@bp.route("/templates/<code>.docx")
+@roles_required("admin")
+def template_download(code: str):
+    _form_or_404(code)
+    data = archive().template_bytes(code)
+    overridden = code in archive().template_overrides()
+    with archive().session() as s:
+        archive().audit(s, current_user.username, "template.download", code,
+                        override=overridden)
+    return send_file(BytesIO(data), mimetype=DOCX_MIME, as_attachment=True,
+                     download_name=f"{code}{'-custom' if overridden else ''}.docx")
+
+
+@bp.route("/templates/<code>", methods=["POST"])
+@roles_required("admin")
+def template_upload(code: str):
+    spec = _form_or_404(code)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _templates_page({code: list(form.file.errors) or ["上传失败，请重试"]}, 400)
+    data = form.file.data.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        return _templates_page({code: ["模板文件不能超过 5 MB"]}, 400)
+    try:
+        archive().set_template_override(code, data, actor=current_user.username)
+    except ArchiveError as exc:
+        return _templates_page({code: getattr(exc, "problems", [str(exc)])}, 400)
+    flash(f"已启用“{spec.title}”的自定义 Word 模板；此后生成的 Word 文书使用该模板（PDF 不受影响）。",
+          "ok")
+    return redirect(url_for("admin.templates"))
+
+
+@bp.route("/templates/<code>/revert", methods=["POST"])
+@roles_required("admin")
+def template_revert(code: str):
+    spec = _form_or_404(code)
+    if not RevertForm().validate_on_submit():
+        abort(400)
+    try:
+        archive().revert_template(code, actor=current_user.username)
+    except ArchiveError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"“{spec.title}”已恢复为默认 Word 模板。", "ok")
+    return redirect(url_for("admin.templates"))

@@ -317,3 +317,25 @@ def test_a_deleted_index_is_rebuilt_from_the_database(generated):
     shutil.rmtree(generated.config.index_dir)
     fresh = type(generated)(generated.config, renderer=generated.renderer)
     assert {g.sample_no for g in fresh.search("91140525MA0H2K7B2W").groups} == {"JC2023DX0001"}
+
+
+def test_concurrent_first_use_of_a_database_migrates_once(tmp_path):
+    """Many web requests may be the first to touch a fresh database at the same moment."""
+    from archive.db import session_scope
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    errors = []
+
+    def first_use():
+        try:
+            with session_scope(url) as s:
+                s.scalar(select(func.count()).select_from(Sampling))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
