@@ -327,6 +327,16 @@ class Archive:
             self.audit(s, actor, "export", credit_code or sample_no, out=out, files=report.files)
         return report
 
+    def dossier_zip(self, *, actor: str, credit_code: str | None = None,
+                    sample_no: str | None = None) -> bytes:
+        """The dossier ZIP as bytes, for a download."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "dossier.zip"
+            self.export(out=out, actor=actor, credit_code=credit_code, sample_no=sample_no)
+            return out.read_bytes()
+
     # -- lookups for the CLI and the web ----------------------------------------------------
     def firm_samplings(self, s: Session, credit_code: str) -> list[Sampling]:
         firm = s.scalars(select(Firm).where(Firm.credit_code == credit_code.upper())).first()

@@ -135,3 +135,34 @@ def template_revert(code: str):
     else:
         flash(f"“{spec.title}”已恢复为默认 Word 模板。", "ok")
     return redirect(url_for("admin.templates"))
+
+
+@bp.route("/registers", methods=["GET", "POST"])
+@roles_required("admin")
+def registers():
+    from flask import request
+
+    from archive.registers import AGENCY_FIELDS, KINDS, RegisterProblems, add_sampler, listing, save_agency
+
+    form, problems, editing = FlaskForm(), {}, {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            from flask import abort
+            abort(400)
+        what = request.form.get("what", "")
+        try:
+            if what == "sampler":
+                add_sampler(archive(), request.form.get("name", ""), request.form.get("id_no", ""),
+                            actor=current_user.username)
+            else:
+                row_id = request.form.get("id", "")
+                save_agency(archive(), what, int(row_id) if row_id.isdigit() else None,
+                            request.form, actor=current_user.username)
+            flash("已保存。", "ok")
+            return redirect(url_for("admin.registers"))
+        except RegisterProblems as exc:
+            problems = exc.fields
+            editing = {"what": what, **request.form}
+    return render_template("admin/registers.html", form=form, reg=listing(archive()), kinds=KINDS,
+                           fields=AGENCY_FIELDS, problems=problems, editing=editing), \
+        400 if problems else 200

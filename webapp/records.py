@@ -2,9 +2,8 @@
 firm's history, download dossiers, run the integrity check."""
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
+from io import BytesIO
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -62,8 +61,6 @@ def _send(document_id: int, inline: bool) -> Response:
     with archive().session() as s:
         archive().audit(s, current_user.username, "view" if inline else "download", doc.doc_no,
                         document=doc.id)
-    from io import BytesIO
-
     return send_file(BytesIO(data), mimetype=MEDIA.get(doc.format, "application/octet-stream"),
                      as_attachment=not inline or doc.format != "pdf",
                      download_name=f"{doc.filename.rsplit('.', 1)[0]}-v{doc.version}.{doc.format}",
@@ -96,13 +93,8 @@ def firm(credit_code: str):
 
 
 def _dossier(**which) -> Response:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "dossier.zip"
-        archive().export(out=out, actor=current_user.username, **which)
-        data = out.read_bytes()
+    data = archive().dossier_zip(actor=current_user.username, **which)
     name = which.get("credit_code") or which.get("sample_no")
-    from io import BytesIO
-
     return send_file(BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"档案-{name}.zip")
 
