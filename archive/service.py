@@ -543,4 +543,4 @@ def document_order(form: str, fmt: str) -> tuple[int, int]:
 
 def _title(form: str) -> str:
     return FORMS[form].title if form in FORMS else {"photos": "抽样现场照片",
-                                                    "packet": "抽查文书（合订）"}.get(form, form)
+                                                    "packet": "抽查文书合订本"}.get(form, form)

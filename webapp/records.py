@@ -46,14 +46,25 @@ def search():
     result, pages = None, []
     if q or any(filters.values()):
         result = archive().search(q, page=page, pagesize=20, **filters)
-        for g in result.groups:  # a sampling's documents in packet order, PDF first
-            g.snippet = g.hits[0].snippet  # the best match, before reordering
-            g.hits.sort(key=lambda h: document_order(h.form, "docx" if "Word" in h.title else "pdf"))
+        for g in result.groups:
+            g.snippet = g.hits[0].snippet  # the best match
+            g.rows = _rows(g.hits)
         args = {k: v for k, v in request.args.items() if k != "page"}
         pages = [(p, url_for("records.search", page=p, **args))
                  for p in range(max(1, page - 5), min(result.pages, page + 5) + 1)]
     return render_template("records/search.html", q=q, result=result, forms=FORMS,
                            args=request.args, pages=pages)
+
+
+def _rows(hits) -> list[dict]:
+    """One row per form (in packet order): its PDF to open and its Word file beside it."""
+    rows: dict[tuple, dict] = {}
+    for h in hits:
+        word = "（Word" in h.title
+        key = (h.form, h.title.split("（")[0], "空白" in h.title)
+        row = rows.setdefault(key, {"form": h.form, "title": key[1], "blank": key[2]})
+        row["docx" if word else "pdf"] = h
+    return sorted(rows.values(), key=lambda r: (document_order(r["form"], "pdf"), r["blank"]))
 
 
 def _send(document_id: int, inline: bool) -> Response:

@@ -58,7 +58,7 @@ def test_records_officer_finds_a_firm_by_two_characters_and_opens_its_pdf(server
     assert page.locator("section.group h2").first.inner_text().startswith("JC2023DX0001")
     assert page.locator(".snippet b").first.inner_text() == "鑫达"
     page.screenshot(path=str(tmp_path / "search.png"))
-    link = page.locator("tr", has_text="通知书（PDF）").locator("a", has_text="打开").first
+    link = page.locator("tr", has_text="抽查通知书").locator("a", has_text="打开 PDF").first
     href = link.get_attribute("href")
     response = page.request.get(f"{server}{href}")
     assert response.status == 200

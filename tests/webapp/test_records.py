@@ -13,7 +13,7 @@ def test_find_a_firm_by_two_characters_and_open_its_notice(client, login):
     login("records")
     page = client.get("/search?q=鑫达").get_data(as_text=True)
     assert "JC2023DX0001" in page and "<b>鑫达</b>" in page
-    doc_id = re.search(r'通知书（PDF）</td>.*?/documents/(\d+)"', page, re.S).group(1)
+    doc_id = re.search(r'抽查通知书</td>.*?/documents/(\d+)"', page, re.S).group(1)
     response = client.get(f"/documents/{doc_id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "inline" in response.headers["Content-Disposition"]
