@@ -178,6 +178,51 @@ def run_client(n: int, port: int, data, start: threading.Barrier, seconds: float
         out.append((kind, (time.perf_counter() - t) * 1000, error))
 
 
+WRK_SCRIPT = """
+paths = {}
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter * 7919) %% #paths + 1], {["Cookie"] = "%(cookie)s"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK p50 %%.1f p95 %%.1f p99 %%.1f requests %%d errors %%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(port: int, data, users: int, seconds: float, kind: str, folder: Path) -> str:
+    """The same traffic from wrk (C, event loop), so the load generator does not take the
+    server's CPU the way Python client threads do. One signed-in session for all connections."""
+    names, codes, batches, pdf, ndocs = data
+    client = Client(port)
+    client.login("bench00")
+    rng = random.Random(3)
+    paths = []
+    for _ in range(5000):
+        if kind == "search":
+            name = rng.choice(names)
+            k = rng.randrange(len(name) - 1)
+            paths.append("/search?q=" + quote(rng.choice([name[k:k + 2], rng.choice(codes),
+                                                          rng.choice(batches)])))
+        else:
+            paths.append(f"/documents/{rng.randrange(1, ndocs + 1)}"
+                         + ("/download" if rng.random() < 1 / 3 else ""))
+    (folder / "paths.txt").write_text("\n".join(paths))
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    (folder / "load.lua").write_text(WRK_SCRIPT % {"paths": folder / "paths.txt", "cookie": cookie})
+    done = subprocess.run(["wrk", "-t2", f"-c{users}", f"-d{int(seconds)}s", "-s",
+                           str(folder / "load.lua"), f"http://127.0.0.1:{port}/"],
+                          capture_output=True, text=True, timeout=seconds + 60)
+    summary = [ln for ln in done.stdout.splitlines() if ln.startswith(("WRK", "Requests/sec",
+                                                                         "Non-2xx"))]
+    return "; ".join(summary)
+
+
 def pct(times: list[float], p: float) -> float:  # nearest rank, of sorted times
     return times[max(math.ceil(p / 100 * len(times)) - 1, 0)] if times else float("nan")
 
@@ -187,6 +232,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--wrk", action="store_true", help="drive the load with wrk (Debian package)")
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the server child process
     ap.add_argument("--deadline", type=float, default=600, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -208,6 +254,10 @@ def main() -> None:
         port = int(server.stdout.readline())
         print(f"server: waitress, {THREADS} threads, http://127.0.0.1:{port}/ (own process); "
               f"{args.users} clients for {args.seconds:g} s")
+        if args.wrk:
+            for kind in ("search", "documents"):
+                print(f"wrk {kind}: " + run_wrk(port, data, args.users, args.seconds / 2, kind, home))
+            return
         start = threading.Barrier(args.users + 1)
         outs = [[] for _ in range(args.users)]
         clients = [threading.Thread(target=run_client, daemon=True,
