@@ -90,7 +90,9 @@ class SearchIndex:
                     if checksums.latest_generation(self.path) == generation:
                         break
         if problem and ix is None:
-            log.warning("search index %s needs a rebuild: %s", self.path, problem)
+            # a brand-new index (no version yet) is expected on first use, not worth a warning
+            level = logging.INFO if self._read_version() is None else logging.WARNING
+            log.log(level, "search index %s needs a rebuild: %s", self.path, problem)
         self._set(ix, needs_rebuild=ix is None)
         self._version_seen = stamp
 
