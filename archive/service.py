@@ -17,7 +17,7 @@ from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Samp
 from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
 from docgen.loading import load_trip
-from docgen.packets import RenderedFile, forms_for, render_firms
+from docgen.packets import RenderedFile, render_firms
 from docgen.photos import PhotoLimits, inspect_photo, print_copy
 from docgen.render import Renderer
 from docgen.settings import Settings, load_settings

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 
 from docgen.context import lookup
 from docgen.fields import FIELDS
-from docgen.fonts import FontFace, FontSet
+from docgen.fonts import FontSet
 from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Row, Section
 from docgen.textflow import Line, Measurer, wrap
 

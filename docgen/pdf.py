@@ -12,7 +12,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from docgen.formatting import CHECKED
 from docgen.layout import PAGE_H, PAGE_W, Page
-from docgen.textflow import Line
 
 # Binary (not ASCII85) streams: smaller files and no encoding pass over every font and photo.
 rl_config.useA85 = 0

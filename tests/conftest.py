@@ -4,12 +4,15 @@ from __future__ import annotations
 import copy
 import json
 import re
+import zipfile
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
+
+from docgen.word import DOCUMENT_PART
 
 DEMO = Path(__file__).resolve().parent.parent / "docgen" / "demo"
 
@@ -67,3 +70,18 @@ def docx_text(data_or_path) -> str:
             for cell in row.cells:
                 parts.append(cell.text)
     return squash("\n".join(parts))
+
+
+def edited_docx(data: bytes, old: str, new: str, count: int = -1) -> bytes:
+    """The docx with `old` replaced by `new` in word/document.xml (tags are single runs in the
+    default templates, so a plain string replacement is enough)."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == DOCUMENT_PART:
+                text = body.decode("utf-8")
+                assert old in text, f"{old!r} not in the template"
+                body = text.replace(old, new, count).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from docgen.amounts import format_figures, to_upper_rmb
+from docgen.amounts import format_figures
 from docgen.formatting import chinese_date, chinese_datetime, production_date
 from docgen.loading import load_trip
 from docgen.packets import BLANK, BY_OUTCOME, build_packet

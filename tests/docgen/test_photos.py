@@ -149,10 +149,10 @@ def test_png_with_transparency_is_flattened_on_white(tmp_path, mode):
 
     info = inspect_photo(path)
     c = print_copy(path)
-    data, width, height = c.jpeg, c.width, c.height
 
     assert (info.format, info.width, info.height) == ("PNG", 300, 200)
-    copy = _open_copy(data)
+    assert (c.width, c.height) == (300, 200)
+    copy = _open_copy(c.jpeg)
     assert _near(copy.getpixel((50, 50)), RED)
     assert _near(copy.getpixel((250, 150)), WHITE)
 

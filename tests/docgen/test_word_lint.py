@@ -9,27 +9,13 @@ import pytest
 
 from docgen.render import DEFAULT_TEMPLATES, Renderer
 from docgen.specs import FORMS
-from docgen.word import DOCUMENT_PART, lint_template
-from tests.conftest import docx_text
+from docgen.word import lint_template
+from tests.conftest import docx_text, edited_docx
 
 
 def default(code: str) -> bytes:
     return (DEFAULT_TEMPLATES / f"{code}.docx").read_bytes()
 
-
-def edited(data: bytes, old: str, new: str, count: int = -1) -> bytes:
-    """The docx with `old` replaced by `new` in word/document.xml (tags are single runs in the
-    default templates, so a plain string replacement is enough)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == DOCUMENT_PART:
-                text = body.decode("utf-8")
-                assert old in text, f"{old!r} not in the template"
-                body = text.replace(old, new, count).encode("utf-8")
-            dst.writestr(info, body)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("code", FORMS)
@@ -38,31 +24,31 @@ def test_every_default_template_lints_clean(code):
 
 
 def test_a_misspelt_field_is_refused_by_its_dotted_name():
-    data = edited(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}", 1)
+    data = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}", 1)
     problems = lint_template(data, FORMS["notice"])
     assert any(p.startswith("未知字段：enterprise.nmae") for p in problems), problems
     assert any("enterprise.name" in p for p in problems if "nmae" in p)  # the suggestion
 
 
 def test_an_unknown_top_level_name_is_refused():
-    data = edited(default("notice"), "{{ enterprise.name }}", "{{ enterprise.name }}{{ firm }}", 1)
+    data = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.name }}{{ firm }}", 1)
     assert "未知字段：firm" in lint_template(data, FORMS["notice"])
 
 
 def test_a_template_without_a_required_field_is_refused_naming_it():
-    data = edited(default("notice"), "{{ enterprise.name }}", "某某公司")
+    data = edited_docx(default("notice"), "{{ enterprise.name }}", "某某公司")
     problems = lint_template(data, FORMS["notice"])
     assert "缺少必需字段：enterprise.name（受检单位名称）" in problems
 
 
 def test_a_template_without_the_copies_loop_is_refused():
     data = default("notice")
-    data = edited(data, "{%p for copy in copies %}", "")
-    data = edited(data, "{%p endfor %}", "")
-    data = edited(data, "{{ copy.label }}", "")
-    data = edited(data, "{{ copy.holder }}", "")
-    data = edited(data, "{%p if not loop.last %}", "")
-    data = edited(data, "{%p endif %}", "")
+    data = edited_docx(data, "{%p for copy in copies %}", "")
+    data = edited_docx(data, "{%p endfor %}", "")
+    data = edited_docx(data, "{{ copy.label }}", "")
+    data = edited_docx(data, "{{ copy.holder }}", "")
+    data = edited_docx(data, "{%p if not loop.last %}", "")
+    data = edited_docx(data, "{%p endif %}", "")
     assert lint_template(data, FORMS["notice"]) == ["缺少联次循环 {%p for copy in copies %}"]
 
 
@@ -81,26 +67,26 @@ def test_a_zip_without_a_document_part_is_refused():
 
 
 def test_a_jinja_syntax_error_is_refused_with_its_line():
-    data = edited(default("notice"), "{{ enterprise.name }}", "{{ enterprise.name }", 1)
+    data = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.name }", 1)
     problems = lint_template(data, FORMS["notice"])
     assert len(problems) == 1 and problems[0].startswith("模板语法错误（第 ")
     assert "行" in problems[0]
 
 
 def test_private_attributes_are_refused():
-    data = edited(default("notice"), "{{ enterprise.name }}",
+    data = edited_docx(default("notice"), "{{ enterprise.name }}",
                   "{{ enterprise.name }}{{ copy.__class__ }}", 1)
     assert "不允许使用的属性：__class__" in lint_template(data, FORMS["notice"])
 
 
 def test_loop_attributes_and_method_calls_on_fields_are_allowed():
-    data = edited(default("notice"), "{{ enterprise.name }}",
+    data = edited_docx(default("notice"), "{{ enterprise.name }}",
                   "{{ enterprise.name.strip() }}{{ loop.index }}{{ enterprise['address'] }}", 1)
     assert lint_template(data, FORMS["notice"]) == []
 
 
 def test_a_template_that_fails_when_filled_is_refused():
-    data = edited(default("notice"), "{{ enterprise.name }}",
+    data = edited_docx(default("notice"), "{{ enterprise.name }}",
                   "{{ enterprise.name }}{{ enterprise.name + 1 }}", 1)
     problems = lint_template(data, FORMS["notice"])
     assert len(problems) == 1 and problems[0].startswith("用示例数据试填充失败")
@@ -116,11 +102,11 @@ def test_the_renderer_prefers_an_override_and_picks_up_changes_without_restart(
     assert "第一版标记" not in docx_text(renderer.docx("notice", trip, sampling, False))
     (tmp_path / "overrides").mkdir()
     override = tmp_path / "overrides" / "notice.docx"
-    override.write_bytes(edited(default("notice"), "{{ enterprise.name }}",
+    override.write_bytes(edited_docx(default("notice"), "{{ enterprise.name }}",
                                 "第一版标记{{ enterprise.name }}", 1))
     assert "第一版标记" in docx_text(renderer.docx("notice", trip, sampling, False))
     replacement = tmp_path / "overrides" / "new.docx"
-    replacement.write_bytes(edited(default("notice"), "{{ enterprise.name }}",
+    replacement.write_bytes(edited_docx(default("notice"), "{{ enterprise.name }}",
                                    "第二版标记{{ enterprise.name }}", 1))
     os.replace(replacement, override)
     text = docx_text(renderer.docx("notice", trip, sampling, False))

@@ -3,7 +3,6 @@ generation then uses it for that form's Word output, and the admin can go back t
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +10,7 @@ from sqlalchemy import select
 from archive.models import AuditEntry, Document, Sampling
 from archive.service import Archive
 from docgen.render import DEFAULT_TEMPLATES
-from docgen.word import DOCUMENT_PART
-from tests.conftest import docx_text, pdf_text
+from tests.conftest import docx_text, pdf_text, edited_docx
 from tests.webapp.conftest import csrf_of
 from webapp import create_app
 
@@ -23,20 +21,6 @@ SAMPLE = "JC2023DX0001"
 def default(code: str) -> bytes:
     return (DEFAULT_TEMPLATES / f"{code}.docx").read_bytes()
 
-
-def edited(data: bytes, old: str, new: str, count: int = -1) -> bytes:
-    """The docx with `old` replaced by `new` in word/document.xml (python-docx may split runs
-    in a document saved by Word, but the default templates keep each tag in one run)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == DOCUMENT_PART:
-                text = body.decode("utf-8")
-                assert old in text
-                body = text.replace(old, new, count).encode("utf-8")
-            dst.writestr(info, body)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +86,7 @@ def test_the_admin_downloads_the_current_default_template(client, login):
 def test_an_uploaded_override_is_used_for_the_word_output_and_revert_restores_the_default(
         client, login, overridable):
     login("admin")
-    custom = edited(default("notice"), "{{ enterprise.name }}", MARKER + "{{ enterprise.name }}", 1)
+    custom = edited_docx(default("notice"), "{{ enterprise.name }}", MARKER + "{{ enterprise.name }}", 1)
     response = upload(client, "notice", custom)
     assert response.status_code == 302
     page = client.get("/admin/templates").get_data(as_text=True)
@@ -129,7 +113,7 @@ def test_an_uploaded_override_is_used_for_the_word_output_and_revert_restores_th
 
 def test_a_template_with_a_misspelt_field_is_refused_naming_the_field(client, login, overridable):
     login("admin")
-    bad = edited(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}", 1)
+    bad = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}", 1)
     response = upload(client, "notice", bad)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -139,7 +123,7 @@ def test_a_template_with_a_misspelt_field_is_refused_naming_the_field(client, lo
 
 def test_a_template_missing_a_required_field_is_refused_naming_it(client, login, overridable):
     login("admin")
-    bad = edited(default("notice"), "{{ enterprise.name }}", "某某有限公司")
+    bad = edited_docx(default("notice"), "{{ enterprise.name }}", "某某有限公司")
     page = upload(client, "notice", bad).get_data(as_text=True)
     assert "缺少必需字段：enterprise.name（受检单位名称）" in page
     assert overridable.template_overrides() == {}
@@ -161,7 +145,7 @@ def test_a_file_that_is_not_a_usable_docx_is_refused(client, login, overridable,
 def test_the_archive_refuses_a_bad_override_with_every_problem(overridable):
     from archive.service import ArchiveError
 
-    bad = edited(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}")
+    bad = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.nmae }}")
     with pytest.raises(ArchiveError) as exc:
         overridable.set_template_override("notice", bad, actor="test")
     assert "未知字段：enterprise.nmae" in str(exc.value)
