@@ -45,6 +45,9 @@ class Settings:
     # 机关代字〔年份〕序号号; serial is the number at the end of the sample number.
     notice_number: str = "{short_name}抽〔{year}〕{serial}号"
     objection_days: int = 15
+    objection_counting: str = "calendar"  # or "working"; the start day is never counted
+    holidays: tuple[str, ...] = ()  # ISO dates of public holidays (a deadline moves past them)
+    extra_workdays: tuple[str, ...] = ()  # weekend days worked instead (调休)
     backup_hold: str = "3个月"  # Hunan 2018: keep a failed product's backup 3 months after the window
     invoice_within: str = "1个月"
     complaint_phone: str = ""  # empty: the organising agency's phone
@@ -57,6 +60,16 @@ class Settings:
     photo_max_pixels: int = 60_000_000
     photo_print_side: int = 1000  # longest side of a print copy: ~200 dpi at the printed size
     max_text_length: int = 2000
+
+    def calendar(self) -> tuple[frozenset, frozenset]:
+        """(holidays, extra workdays) as dates, for docgen.deadlines."""
+        from datetime import date
+
+        try:
+            return (frozenset(date.fromisoformat(d) for d in self.holidays),
+                    frozenset(date.fromisoformat(d) for d in self.extra_workdays))
+        except ValueError as exc:
+            raise SettingsError(f"节假日设置中的日期无效：{exc}") from None
 
     def copies_for(self, form_code: str) -> tuple[str, list[Copy]]:
         """The copy unit (联/份) and the labelled copies of a form."""
@@ -82,6 +95,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         raise SettingsError(f"设置文件 {path} 含未知设置项：{', '.join(unknown)}")
     if "copies" in data:
         data["copies"] = {**DEFAULT_COPIES, **data["copies"]}
-    if "font_fallbacks" in data:
-        data["font_fallbacks"] = tuple(data["font_fallbacks"])
+    for key in ("font_fallbacks", "holidays", "extra_workdays"):
+        if key in data:
+            data[key] = tuple(str(v) for v in data[key])
     return replace(Settings(), **data)
