@@ -293,7 +293,12 @@ class Archive:
             return self._index.rebuild(self._index_docs(s, None))
 
     def search(self, text: str, **filters):
-        return self.index.search(text, **filters)
+        """Search the index; one found damaged on the way is rebuilt and the search repeated."""
+        result = self.index.search(text, **filters)
+        if result.needs_rebuild:
+            self.reindex()
+            result = self.index.search(text, **filters)
+        return result
 
     # -- integrity --------------------------------------------------------------------------
     def verify(self, *, actor: str):

@@ -339,3 +339,23 @@ def test_concurrent_first_use_of_a_database_migrates_once(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_an_index_found_damaged_during_a_search_is_rebuilt_and_searched_again(generated,
+                                                                              monkeypatch):
+    index = generated.index
+    real = index.search
+    calls = []
+
+    def damaged_once(text, **filters):
+        calls.append(text)
+        if len(calls) == 1:  # what SearchIndex returns when it finds its files unreadable
+            from search.results import SearchResult
+            return SearchResult(0, 0, 1, 20, [], needs_rebuild=True)
+        return real(text, **filters)
+
+    monkeypatch.setattr(index, "search", damaged_once)
+    rebuilt = []
+    monkeypatch.setattr(generated, "reindex", lambda: rebuilt.append(1))
+    assert {g.sample_no for g in generated.search("鑫达").groups} == {"JC2023DX0001"}
+    assert rebuilt == [1] and len(calls) == 2
