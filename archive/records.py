@@ -129,9 +129,9 @@ def sampling_record(row: Sampling, photo_path) -> rec.Sampling:
         online = rec.OnlinePurchase(
             platform=o.get("platform", ""), shop=o.get("shop", ""), url=o.get("url", ""),
             order_no=o.get("order_no", ""),
-            paid=Decimal(o["paid"]) if o.get("paid") not in (None, "None", "") else None,
+            paid=Decimal(o["paid"]) if o.get("paid") else None,
             ordered_at=datetime.fromisoformat(o["ordered_at"])
-            if o.get("ordered_at") not in (None, "None", "") else None)
+            if o.get("ordered_at") else None)
     refusal = None
     if row.refusal:
         refusal = rec.Refusal(row.refusal.get("description", ""),

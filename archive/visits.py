@@ -61,8 +61,8 @@ def current_values(row: Sampling) -> dict[str, str]:
             values[f"{group}.{k}"] = "" if v is None else str(v)
     for group in ("online", "no_sample"):
         for k, v in (getattr(row, group) or {}).items():
-            values[f"{group}.{k}"] = "" if v in (None, "None") else str(v)
-    if row.online and row.online.get("ordered_at") not in (None, "None", ""):
+            values[f"{group}.{k}"] = "" if v is None else str(v)
+    if row.online and row.online.get("ordered_at"):
         values["online.ordered_at"] = row.online["ordered_at"][:16].replace(" ", "T")
     if row.refusal:
         values["refusal.description"] = row.refusal.get("description", "")

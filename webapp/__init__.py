@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -63,8 +63,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def require_login():
-        from flask import request
-
         if request.endpoint in ("auth.login", "static") or current_user.is_authenticated:
             return None
         return login_manager.unauthorized()
@@ -92,6 +90,4 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def archive() -> Archive:
-    from flask import current_app
-
     return current_app.extensions["archive"]

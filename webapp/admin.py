@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -13,6 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from archive.models import User
+from archive.registers import (AGENCY_FIELDS, KINDS, RegisterProblems, add_sampler, listing,
+                               save_agency)
 from archive.service import ArchiveError
 from docgen.specs import FORMS
 from archive.users import ROLES, UserError, create_user
@@ -140,14 +142,9 @@ def template_revert(code: str):
 @bp.route("/registers", methods=["GET", "POST"])
 @roles_required("admin")
 def registers():
-    from flask import request
-
-    from archive.registers import AGENCY_FIELDS, KINDS, RegisterProblems, add_sampler, listing, save_agency
-
     form, problems, editing = FlaskForm(), {}, {}
     if request.method == "POST":
         if not form.validate_on_submit():
-            from flask import abort
             abort(400)
         what = request.form.get("what", "")
         try:

@@ -8,14 +8,17 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   send_file, url_for)
+                   request, send_file, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import Length
 
-from archive.spreadsheet import SheetError
+from archive.planning import (FIRM_FIELDS, TASK_FIELDS, add_firm, create_task, firm_fields,
+                              registers, search_firms)
+from archive.service import ArchiveError
+from archive.spreadsheet import TEMPLATE, SheetError
 from docgen.fields import label
 from docgen.loading import TripError
 from webapp import archive
@@ -97,8 +100,6 @@ def upload():
 @bp.route("/imports/template.xlsx")
 @roles_required("clerk")
 def template():
-    from archive.spreadsheet import TEMPLATE
-
     return send_file(TEMPLATE, as_attachment=True, download_name="抽样记录导入模板.xlsx")
 
 
@@ -115,8 +116,6 @@ def generate(code: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    from flask import request
-
     blank = request.form.get("blank") == "1"
     archive().task_detail(code)  # 404 for an unknown task before queuing anything
     job_id = runner().submit_generate(task_code=code, blank=blank, actor=current_user.username)
@@ -126,8 +125,6 @@ def generate(code: str):
 @bp.route("/tasks/<code>/packet.<fmt>")
 @roles_required("clerk")
 def packet(code: str, fmt: str):
-    from flask import request
-
     if fmt not in ("pdf", "zip"):
         abort(404)
     blank = request.args.get("blank") == "1"
@@ -159,11 +156,6 @@ def job_status(job_id: int):
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @roles_required("clerk")
 def new_task():
-    from flask import request
-
-    from archive.planning import TASK_FIELDS, create_task, registers
-    from archive.service import ArchiveError
-
     form, problems = FlaskForm(), []
     values = {k: request.form.get(k, "") for k in (*TASK_FIELDS, "trip_date", "agency_id",
                                                    "institution_id", "new_samplers")}
@@ -187,10 +179,6 @@ def new_task():
 @bp.route("/tasks/<code>/firms", methods=["GET", "POST"])
 @roles_required("clerk")
 def firms(code: str):
-    from flask import request
-
-    from archive.planning import FIRM_FIELDS, add_firm, firm_fields, search_firms
-
     task, rows = archive().task_detail(code)
     form, problems = FlaskForm(), []
     values = {k: request.form.get(k, "") for k in FIRM_FIELDS}
