@@ -113,7 +113,14 @@ class Sampling(Base):
     notice_no: Mapped[str] = mapped_column(String(100), default="", index=True)
     result: Mapped[str] = mapped_column(String(10), default="")
     report_no: Mapped[str] = mapped_column(String(100), default="", index=True)
-    ems_no: Mapped[str] = mapped_column(String(30), default="", index=True)
+    report_date: Mapped[date | None] = mapped_column(Date)
+    result_items: Mapped[list | None] = mapped_column(JSON)  # failed items: item, requirement …
+    result_remarks: Mapped[str] = mapped_column(Text, default="")
+    lab_report_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    lab_report_filename: Mapped[str] = mapped_column(String(300), default="")
+    result_by: Mapped[str] = mapped_column(String(100), default="")
+    result_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ems_no: Mapped[str] = mapped_column(String(30), default="", index=True)  # the latest mailing's
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(),
                                                  onupdate=func.now())
     task: Mapped[Task] = relationship()
@@ -123,6 +130,46 @@ class Sampling(Base):
         order_by=SamplingSampler.position, cascade="all, delete-orphan")
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.position",
                                                  cascade="all, delete-orphan")
+
+
+class Mailing(Base):
+    """One posting of a sampling's result packet by EMS, and when and by whom it was signed for.
+
+    The objection window runs from `signed_on` (邮寄送达: the date on the receipt is the date of
+    service). A packet returned undelivered is marked so and sent again as a new row.
+    """
+
+    __tablename__ = "mailings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
+    ems_no: Mapped[str] = mapped_column(String(30), unique=True)
+    posted_on: Mapped[date | None] = mapped_column(Date)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by: Mapped[str] = mapped_column(String(100), default="")
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)  # 退回 (undeliverable)
+    tracking_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    tracking_filename: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    sampling: Mapped["Sampling"] = relationship()
+
+
+class Objection(Base):
+    """A 复检申请 (objection to a result) registered against a sampling."""
+
+    __tablename__ = "objections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    applicant: Mapped[str] = mapped_column(String(500), default="")
+    items: Mapped[str] = mapped_column(Text, default="")  # the items objected to
+    grounds: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="已登记")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    sampling: Mapped["Sampling"] = relationship()
 
 
 class Blob(Base):
@@ -171,8 +218,9 @@ class Document(Base):
     __table_args__ = (UniqueConstraint("sampling_id", "form", "format", "blank", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_no: Mapped[str] = mapped_column(String(30), unique=True)
-    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    # NULL for a task-level document (a list, a label sheet, a batch's printable PDF)
+    sampling_id: Mapped[int | None] = mapped_column(ForeignKey("samplings.id"), index=True)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
     form: Mapped[str] = mapped_column(String(30))
     format: Mapped[str] = mapped_column(String(10))
@@ -187,7 +235,7 @@ class Document(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
-    sampling: Mapped[Sampling] = relationship()
+    sampling: Mapped[Sampling | None] = relationship()
     supersedes: Mapped["Document | None"] = relationship(remote_side=[id])
 
 

@@ -43,11 +43,13 @@ def upsert_firm(session: Session, f: rec.Firm) -> Firm:
 
 
 def upsert_trip(session: Session, trip: rec.Trip,
-                photos: dict[Path, tuple[str, str, datetime | None]]) -> list[Sampling]:
+                photos: dict[Path, tuple[str, str, datetime | None]],
+                reports: dict[Path, str] | None = None, actor: str = "") -> list[Sampling]:
     """Insert or update everything in the trip; the same data imported twice changes nothing.
 
-    photos maps each photo file to (original hash, print copy hash, EXIF time), both files
-    already in the store.
+    photos maps each photo file to (original hash, print copy hash, EXIF time), reports each
+    lab report file to its hash, all files already in the store. A sampling without a result
+    in the file keeps the result it has.
     """
     agency, institution = _agency(session, "agency", trip.agency), _agency(session, "institution",
                                                                             trip.institution)
@@ -68,6 +70,14 @@ def upsert_trip(session: Session, trip: rec.Trip,
             "trip_date": trip.trip_date, **visit_values(s)})
         if s.notice_no:
             row.notice_no = s.notice_no
+        if s.result is not None:
+            from archive.results import result_columns
+
+            report = s.result.lab_report
+            for key, value in result_columns(
+                    s.result, (reports or {}).get(report) if report else row.lab_report_sha256,
+                    report.name if report else row.lab_report_filename, actor).items():
+                setattr(row, key, value)
         session.flush()
         row.samplers = [SamplingSampler(sampler_id=p.id, position=i) for i, p in enumerate(samplers)]
         row.photos = [Photo(position=i, caption=p.caption, filename=p.file.name,
@@ -145,7 +155,16 @@ def sampling_record(row: Sampling, photo_path) -> rec.Sampling:
         photos=tuple(rec.Photo(file=photo_path(p.original_sha256), caption=p.caption)
                      for p in row.photos),
         refusal=refusal, no_sample=rec.NoSample(**row.no_sample) if row.no_sample else None,
-        notice_no=row.notice_no)
+        notice_no=row.notice_no, result=result_record(row, photo_path), ems_no=row.ems_no)
+
+
+def result_record(row: Sampling, file_path) -> rec.Result | None:
+    if not row.result:
+        return None
+    return rec.Result(conclusion=row.result, report_no=row.report_no, report_date=row.report_date,
+                      items=tuple(rec.FailedItem(**i) for i in row.result_items or []),
+                      lab_report=file_path(row.lab_report_sha256) if row.lab_report_sha256 else None,
+                      remarks=row.result_remarks or "")
 
 
 def trip_record(rows: list[Sampling], photo_path) -> rec.Trip:

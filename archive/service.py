@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -16,6 +17,7 @@ from archive.db import session_scope
 from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Sampling, Task
 from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
+from docgen.labreports import inspect_report
 from docgen.loading import load_trip
 from docgen.packets import RenderedFile, render_firms
 from docgen.photos import PhotoLimits, inspect_photo, print_copy
@@ -68,6 +70,20 @@ class Archive:
         return self._renderer
 
     @property
+    def results(self):
+        """Lab results: entering, importing, the report PDFs (archive.results)."""
+        from archive.results import Results
+
+        return Results(self)
+
+    @property
+    def mailings(self):
+        """EMS postings, signed-for dates, objections and the deadline board (archive.mailing)."""
+        from archive.mailing import Mailings
+
+        return Mailings(self)
+
+    @property
     def index(self):
         """The search index; rebuilt from the database when missing, stale or corrupt."""
         if self._index is None:
@@ -107,7 +123,9 @@ class Archive:
         path = Path(path)
         limits = PhotoLimits(self.settings.photo_max_bytes, self.settings.photo_max_pixels)
         checks = dict(settings=self.settings, check_text=self.renderer.fonts.missing,
-                      check_photo=lambda p: inspect_photo(p, limits), pending_ok=True)
+                      check_photo=lambda p: inspect_photo(p, limits), pending_ok=True,
+                      check_report=partial(inspect_report,
+                                           max_bytes=self.settings.lab_report_max_bytes))
         if path.suffix.lower() in (".xlsx", ".csv"):
             from archive.spreadsheet import load_spreadsheet
 
@@ -126,12 +144,18 @@ class Archive:
                 o_sha, c_sha = sha256_of(original), sha256_of(copy.jpeg)
                 blobs[o_sha], blobs[c_sha] = original, copy.jpeg
                 photo_files[p.file] = (o_sha, c_sha, copy.info.taken_at)
+        report_files: dict[Path, str] = {}
+        for s in trip.samplings:
+            if s.result and s.result.lab_report and s.result.lab_report not in report_files:
+                data = s.result.lab_report.read_bytes()
+                report_files[s.result.lab_report] = sha256_of(data)
+                blobs[report_files[s.result.lab_report]] = data
         self._stage_blobs(blobs)
         report = ImportReport(str(path), photos=len(photo_files))
         with self.session() as s:
             known = set(s.scalars(select(Sampling.sample_no).where(
                 Sampling.sample_no.in_([x.sample_no for x in trip.samplings]))))
-            records.upsert_trip(s, trip, photo_files)
+            records.upsert_trip(s, trip, photo_files, report_files, actor)
             self._mark_stored(s, blobs)
             for x in trip.samplings:
                 (report.updated if x.sample_no in known else report.created).append(x.sample_no)

@@ -1,4 +1,4 @@
-"""The docgen command line: packet, render, forms, templates."""
+"""The docgen command line: packet, results, lists, render, forms, templates."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from docgen.fonts import FontError
 from docgen.formatting import copies_phrase
+from docgen.labreports import inspect_report
 from docgen.loading import TripError, load_trip
 from docgen.packets import PacketError, build_packet
 from docgen.photos import PhotoLimits, inspect_photo
@@ -30,7 +31,8 @@ def _load(args, settings: Settings, renderer: Renderer):
     limits = PhotoLimits(settings.photo_max_bytes, settings.photo_max_pixels)
     return load_trip(Path(args.trip), blank=args.blank, settings=settings,
                      check_text=renderer.fonts.missing,
-                     check_photo=None if args.blank else (lambda p: inspect_photo(p, limits)))
+                     check_photo=None if args.blank else (lambda p: inspect_photo(p, limits)),
+                     check_report=partial(inspect_report, max_bytes=settings.lab_report_max_bytes))
 
 
 def cmd_packet(args, settings: Settings) -> int:
@@ -42,6 +44,43 @@ def cmd_packet(args, settings: Settings) -> int:
     pages = next(e.pages for e in entries if e.form == "trip")
     print(f"已生成 {len(trip.samplings)} 户、{len(entries)} 个文件（trip.pdf 共 {pages} 页）："
           f"{Path(args.out).resolve()}")
+    return 0
+
+
+def cmd_results(args, settings: Settings) -> int:
+    from docgen.results import build_results, load_results
+
+    renderer = Renderer(settings)
+    args.blank = False
+    trip = _load(args, settings, renderer)
+    if args.results:
+        trip = load_results(trip, Path(args.results), settings=settings,
+                            check_text=renderer.fonts.missing,
+                            check_report=partial(inspect_report,
+                                                 max_bytes=settings.lab_report_max_bytes))
+    entries = build_results(trip, Path(args.out), sample_nos=args.sample or None,
+                            mailer=args.mailer, renderer=renderer, overwrite=args.overwrite,
+                            progress=_progress(len(args.sample or trip.samplings), "结果通知"))
+    batch = next(e for e in entries if e.form == "result_batch")
+    firms = len({e.sample_no for e in entries if e.sample_no})
+    print(f"已生成 {firms} 户的检验结果通知、{len(entries)} 个文件（results.pdf 共 {batch.pages} 页）："
+          f"{Path(args.out).resolve()}")
+    return 0
+
+
+def cmd_lists(args, settings: Settings) -> int:
+    from docgen.lists import write_lists
+    from docgen.results import load_results
+
+    renderer = Renderer(settings)
+    args.blank = False
+    trip = _load(args, settings, renderer)
+    if args.results:
+        trip = load_results(trip, Path(args.results), settings=settings,
+                            check_text=renderer.fonts.missing)
+    out = Path(args.out)
+    for path in write_lists(trip, out):
+        print(path)
     return 0
 
 
@@ -116,6 +155,22 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True)
     r.add_argument("--blank", action="store_true")
     r.set_defaults(func=cmd_render)
+
+    rs = sub.add_parser("results", help="生成检验结果通知（结果通知书、检验报告、送达回证、信封或标签）")
+    rs.add_argument("trip", help="行程文件（JSON）")
+    rs.add_argument("--results", help="检验结果文件（JSON：{抽样单编号: 检验结果}）；不给则用行程文件中的 result")
+    rs.add_argument("--out", required=True, help="输出目录（须不存在或为空）")
+    rs.add_argument("--sample", action="append", help="只生成这些抽样单编号（可重复）；默认：全部有结果的样品")
+    rs.add_argument("--mailer", choices=("envelope", "labels", "none"), default="envelope",
+                    help="信封（默认，尺寸见设置 envelope_size）、A4 地址标签，或不生成")
+    rs.add_argument("--overwrite", action="store_true", help="替换已存在的输出目录")
+    rs.set_defaults(func=cmd_results)
+
+    ls = sub.add_parser("lists", help="生成合格/不合格产品企业名单、检验情况汇总表和公开信息表（.docx/.pdf/.xlsx）")
+    ls.add_argument("trip", help="行程文件（JSON）")
+    ls.add_argument("--results", help="检验结果文件（JSON）")
+    ls.add_argument("--out", required=True, help="输出目录")
+    ls.set_defaults(func=cmd_lists)
 
     f = sub.add_parser("forms", help="列出表单代码和名称")
     f.set_defaults(func=cmd_forms)

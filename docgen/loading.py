@@ -16,9 +16,10 @@ from typing import Any, Callable
 from docgen.amounts import AmountError, parse_amount
 from docgen.fields import label
 from docgen.identifiers import CreditCodeError, validate_credit_code
-from docgen.records import (CATEGORIES, LEVELS, NO_SAMPLE_REASONS, OUTCOMES, ROLES, Agency, Firm,
-                            NoSample, OnlinePurchase, Photo, Product, Quantity, Refusal, Sampler,
-                            Sampling, Seal, Task, Trip, Witness)
+from docgen.ems import EmsNumberError, validate_ems
+from docgen.records import (CATEGORIES, CONCLUSIONS, LEVELS, NO_SAMPLE_REASONS, OUTCOMES, ROLES,
+                            Agency, FailedItem, Firm, NoSample, OnlinePurchase, Photo, Product,
+                            Quantity, Refusal, Result, Sampler, Sampling, Seal, Task, Trip, Witness)
 from docgen.settings import Settings
 
 SAMPLE_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,39}")
@@ -281,24 +282,96 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
         no_sample = NoSample(reason, r.text(rec, nd, "no_sample.description", "description",
                                             required=True, multiline=True))
 
+    result = None
+    if rd := r.section(rec, data, "result", required=False):
+        if outcome != "sampled":
+            r.fail(rec, "result.conclusion", "只有抽到样品（sampled）的记录才有检验结果")
+        result = read_result(r, rec, rd, trip_dir, sampled_at)
+    ems_no = r.text(rec, data, "ems_no", "ems_no")
+    if ems_no:
+        try:
+            ems_no = validate_ems(ems_no)
+        except EmsNumberError as exc:
+            r.fail(rec, "ems_no", str(exc))
+
     return Sampling(sample_no=sample_no, outcome=outcome, enterprise=enterprise,
                     manufacturer=manufacturer, product=product, quantity=quantity,
                     unit_price=unit_price, sampled_at=sampled_at,
                     place=r.text(rec, data, "place", "place", required=sampled),
                     seal=seal, send_to=r.text(rec, data, "send_to", "send_to"), send_by=send_by,
                     online=online, photos=tuple(photos), refusal=refusal, no_sample=no_sample,
-                    notice_no=r.text(rec, data, "notice_no", "notice_no"))
+                    notice_no=r.text(rec, data, "notice_no", "notice_no"), result=result,
+                    ems_no=ems_no)
+
+
+def read_result(r: _Reader, rec: str, data: dict, base_dir: Path | None,
+                sampled_at: datetime | None) -> Result:
+    """A lab result: conclusion, report number and date, the failed items of a failure."""
+    conclusion = r.text(rec, data, "result.conclusion", "conclusion", required=True)
+    if conclusion and conclusion not in CONCLUSIONS:
+        r.fail(rec, "result.conclusion", f"应为 {'/'.join(CONCLUSIONS)} 之一，实为 {conclusion}")
+    report_no = r.text(rec, data, "result.report_no", "report_no", required=True)
+    report_date = r.date(rec, data, "result.report_date", "report_date", required=True)
+    if report_date and sampled_at and report_date < sampled_at.date():
+        r.fail(rec, "result.report_date", f"报告日期 {report_date} 早于抽样日期 {sampled_at.date()}")
+    if report_date and report_date > date.today():
+        r.fail(rec, "result.report_date", f"报告日期 {report_date} 晚于今天")
+    raw_items = data.get("items") or []
+    if not isinstance(raw_items, list):
+        r.fail(rec, "result.items", "格式错误，应为列表")
+        raw_items = []
+    items = []
+    for i, item in enumerate(raw_items, start=1):
+        item = item if isinstance(item, dict) else {}
+        get = lambda k, **kw: r.text(rec, item, f"result.items[{i}].{k}", k, **kw)  # noqa: E731
+        items.append(FailedItem(item=get("item", required=True),
+                                requirement=get("requirement", required=True),
+                                measured=get("measured", required=True),
+                                verdict=get("verdict") or "不合格"))
+    if conclusion == "不合格" and not items:
+        r.fail(rec, "result.items", "检验结论为不合格，须列出不合格项目（项目、标准要求、实测值）")
+    if conclusion == "合格" and items:
+        r.fail(rec, "result.items", "检验结论为合格，不应列出不合格项目")
+    lab_report = None
+    if name := r.text(rec, data, "result.lab_report", "lab_report"):
+        lab_report = (base_dir or Path(".")) / name
+    return Result(conclusion=conclusion, report_no=report_no, report_date=report_date,
+                  items=tuple(items), lab_report=lab_report,
+                  remarks=r.text(rec, data, "result.remarks", "remarks", multiline=True))
+
+
+def parse_result(record: str, data: dict, *, settings: Settings = Settings(),
+                 sampled_at: datetime | None = None,
+                 check_text: Callable[[str], str] | None = None) -> Result:
+    """One result entered by hand or read from a lab sheet, or TripError listing every problem."""
+    r = _Reader(settings)
+    result = read_result(r, record, data if isinstance(data, dict) else {}, None, sampled_at)
+    _check_glyphs(r, check_text)
+    if r.problems:
+        raise TripError(record, r.problems)
+    return result
+
+
+def _check_glyphs(r: _Reader, check_text: Callable[[str], str] | None) -> None:
+    if not check_text:
+        return
+    for record, path, value in r.texts:
+        if missing := check_text(value):
+            chars = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
+            r.fail(record, path, f"字体中没有以下字符，无法打印：{chars}；请在设置中配置含该字的后备字体")
 
 
 def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), blank: bool = False,
                settings: Settings = Settings(),
                check_text: Callable[[str], str] | None = None,
                check_photo: Callable[[Path], None] | None = None,
+               check_report: Callable[[Path], object] | None = None,
                pending_ok: bool = False, require_samplings: bool = True) -> Trip:
     """Build a Trip from parsed JSON, or raise TripError listing every problem.
 
     check_text(value) returns the characters no configured font can print; check_photo(path)
-    raises ValueError for a photo that cannot be used. Both are passed in by the caller, so
+    raises ValueError for a photo that cannot be used, check_report(path) for a lab report PDF.
+    They are passed in by the caller, so
     this module stays free of fonts and image decoding.
     """
     r = _Reader(settings)
@@ -334,11 +407,14 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
                         verdicts[photo.file] = str(exc)
                 if verdicts[photo.file]:
                     r.fail(s.sample_no or "(无编号)", f"photos[{i}].file", verdicts[photo.file])
-    if check_text:
-        for record, path, value in r.texts:
-            if missing := check_text(value):
-                chars = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
-                r.fail(record, path, f"字体中没有以下字符，无法打印：{chars}；请在设置中配置含该字的后备字体")
+    if check_report:
+        for s in samplings:
+            if s.result and s.result.lab_report:
+                try:
+                    check_report(s.result.lab_report)
+                except ValueError as exc:
+                    r.fail(s.sample_no or "(无编号)", "result.lab_report", str(exc))
+    _check_glyphs(r, check_text)
     if r.problems:
         raise TripError(source, r.problems)
     return Trip(agency=agency, institution=institution, task=task, samplers=samplers,

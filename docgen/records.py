@@ -13,6 +13,7 @@ NO_SAMPLE_REASONS = ("倒闭", "注销", "停产", "转产", "全部用于出口
 LEVELS = ("国家", "省级", "市级", "区级", "县级")
 CATEGORIES = ("监督抽查", "复查")
 ROLES = ("生产", "销售", "电商")
+CONCLUSIONS = ("合格", "不合格")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,32 @@ class NoSample:
 
 
 @dataclass(frozen=True)
+class FailedItem:
+    """One test item a sample failed: 检验项目, 标准要求, 实测值, 判定 (单项判定)."""
+
+    item: str
+    requirement: str = ""
+    measured: str = ""
+    verdict: str = "不合格"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The lab's conclusion on a sample: 合格/不合格, its report, and the failed items."""
+
+    conclusion: str
+    report_no: str
+    report_date: date | None = None
+    items: tuple[FailedItem, ...] = ()
+    lab_report: Path | None = None  # the lab's report PDF, appended to the result packet
+    remarks: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.conclusion == "不合格"
+
+
+@dataclass(frozen=True)
 class Sampling:
     """One firm visit, keyed by its sample number. outcome is None before the trip."""
 
@@ -146,6 +173,8 @@ class Sampling:
     refusal: Refusal | None = None
     no_sample: NoSample | None = None
     notice_no: str = ""
+    result: Result | None = None  # known after testing
+    ems_no: str = ""  # the EMS number the result packet went (or goes) out under
 
     @property
     def amount(self) -> Decimal | None:

@@ -26,7 +26,15 @@ DEFAULT_COPIES: dict[str, dict] = {
     "no_sample": {"unit": "份", "holders": ["报送下达任务部门", "报送负责后处理的部门", "抽样单位存档"]},
     "feedback": {"unit": "份", "holders": ["被抽样单位留存", "寄回组织监督抽查部门"]},
     "authorization": {"unit": "份", "holders": ["复印件，抽样人员随身携带"]},
+    # Result mailing (our choice, no source found): the notice goes to the firm with a copy on
+    # file; the 送达回证 travels with it and comes back signed; envelopes and labels are single.
+    "result_notice": {"unit": "份", "holders": ["寄送被抽样单位", "组织监督抽查部门存档"]},
+    "service_receipt": {"unit": "份", "holders": ["随文书寄送受送达人，签收后寄回存档"]},
+    "envelope": {"unit": "份", "holders": [""]},
+    "label_sheet": {"unit": "份", "holders": [""]},
 }
+ENVELOPE_SIZES = ("DL", "C5")
+RESULT_SENDERS = ("agency", "institution")
 
 
 class SettingsError(ValueError):
@@ -60,6 +68,39 @@ class Settings:
     photo_max_pixels: int = 60_000_000
     photo_print_side: int = 1000  # longest side of a print copy: ~200 dpi at the printed size
     max_text_length: int = 2000
+    lab_report_max_bytes: int = 50 * 1024 * 1024
+    # Result mailing. The notice number takes {short_name} {year} {serial} {sample_no} {report_no}.
+    result_notice_number: str = "{short_name}检〔{year}〕{serial}号"
+    result_sender: str = "agency"  # who mails results and receives replies: agency / institution
+    envelope_size: str = "DL"  # DL 220×110 mm or C5 229×162 mm
+    # Address labels, in mm: common 14-up A4 stock (2 × 7 labels of 99.1 × 38.1 mm)
+    label_columns: int = 2
+    label_rows: int = 7
+    label_width: float = 99.1
+    label_height: float = 38.1
+    label_margin_top: float = 15.15
+    label_margin_left: float = 4.65
+    label_gap_x: float = 2.5
+    label_gap_y: float = 0.0
+
+    def __post_init__(self):
+        if self.envelope_size not in ENVELOPE_SIZES:
+            raise SettingsError(f"envelope_size 应为 {'/'.join(ENVELOPE_SIZES)} 之一，"
+                                f"实为 {self.envelope_size!r}")
+        if self.result_sender not in RESULT_SENDERS:
+            raise SettingsError(f"result_sender 应为 {'/'.join(RESULT_SENDERS)} 之一，"
+                                f"实为 {self.result_sender!r}")
+        if not (1 <= self.label_columns <= 4 and 1 <= self.label_rows <= 20):
+            raise SettingsError("标签设置：label_columns 应为 1–4，label_rows 应为 1–20")
+        right = (self.label_margin_left + self.label_columns * self.label_width
+                 + (self.label_columns - 1) * self.label_gap_x)
+        bottom = (self.label_margin_top + self.label_rows * self.label_height
+                  + (self.label_rows - 1) * self.label_gap_y)
+        if (min(self.label_width, self.label_height) <= 10 or right > 210 or bottom > 297
+                or min(self.label_margin_top, self.label_margin_left, self.label_gap_x,
+                       self.label_gap_y) < 0):
+            raise SettingsError(f"标签设置超出 A4 纸（210×297 mm）：右边缘 {right:.1f} mm，"
+                                f"下边缘 {bottom:.1f} mm")
 
     def calendar(self) -> tuple[frozenset, frozenset]:
         """(holidays, extra workdays) as dates, for docgen.deadlines."""

@@ -1,0 +1,214 @@
+"""Lab results in the archive: entered by hand or from the lab's sheet, with the report PDF.
+
+A result is checked by the same rules as a trip file's (`docgen.loading.parse_result`); a lab
+sheet is all or nothing, like every import.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Document, Sampling
+from archive.store import sha256_of
+from docgen.labreports import inspect_report
+from docgen.loading import Problem, TripError, parse_result
+from docgen.records import Result
+
+
+class ResultError(TripError):
+    """Results that cannot be recorded; `problems` names each sample and field."""
+
+
+@dataclass
+class ResultImport:
+    source: str
+    entered: list[str] = field(default_factory=list)
+    reports: int = 0
+
+
+def result_columns(result: Result, report_sha: str | None, report_name: str, actor: str) -> dict:
+    """The sampling columns that hold a result."""
+    return {"result": result.conclusion, "report_no": result.report_no,
+            "report_date": result.report_date,
+            "result_items": [{"item": i.item, "requirement": i.requirement,
+                              "measured": i.measured, "verdict": i.verdict} for i in result.items],
+            "result_remarks": result.remarks, "lab_report_sha256": report_sha,
+            "lab_report_filename": report_name, "result_by": actor, "result_at": datetime.now()}
+
+
+def result_form_values(row: Sampling) -> dict:
+    """A stored result as the dict `parse_result` reads (to show it again in a form)."""
+    return {"conclusion": row.result, "report_no": row.report_no,
+            "report_date": row.report_date.isoformat() if row.report_date else "",
+            "items": list(row.result_items or []), "remarks": row.result_remarks or ""}
+
+
+def _sampling(s: Session, sample_no: str) -> Sampling:
+    row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
+    if row is None:
+        raise ResultError(sample_no, [Problem(sample_no, "sample_no", "档案中没有这个抽样单编号")])
+    return row
+
+
+def _check_row(row: Sampling) -> list[Problem]:
+    if row.outcome != "sampled":
+        what = {"refused": "拒检", "no_sample": "未抽到样品", None: "尚未抽样"}.get(row.outcome, row.outcome)
+        return [Problem(row.sample_no, "result.conclusion", f"该记录为“{what}”，没有样品，不能录入检验结果")]
+    return []
+
+
+class Results:
+    """Result services over an Archive (its session, store, settings, fonts and index)."""
+
+    def __init__(self, archive):
+        self.archive = archive
+
+    def _report_problem(self, sample_no: str, data: bytes | None) -> list[Problem]:
+        if data is None:
+            return []
+        try:
+            inspect_report(data, max_bytes=self.archive.settings.lab_report_max_bytes)
+        except ValueError as exc:
+            return [Problem(sample_no, "result.lab_report", str(exc))]
+        return []
+
+    def enter(self, sample_no: str, data: dict, *, actor: str, report: bytes | None = None,
+              report_name: str = "") -> Result:
+        """Record one sample's result (replacing an earlier one); the report PDF, if given,
+        is checked and stored. Raises ResultError listing every problem, storing nothing."""
+        return self.enter_many({sample_no: (data, report, report_name)}, actor=actor,
+                               source=sample_no)[sample_no]
+
+    def enter_many(self, entries: dict[str, tuple[dict, bytes | None, str]], *, actor: str,
+                   source: str) -> dict[str, Result]:
+        """Results for several samples, all or nothing."""
+        a = self.archive
+        problems: list[Problem] = []
+        parsed: dict[str, Result] = {}
+        with a.session() as s:
+            for sample_no, (data, report, _) in entries.items():
+                try:
+                    row = _sampling(s, sample_no)
+                except ResultError as exc:
+                    problems += exc.problems
+                    continue
+                problems += _check_row(row) + self._report_problem(sample_no, report)
+                try:
+                    parsed[sample_no] = parse_result(sample_no, data, settings=a.settings,
+                                                     sampled_at=row.sampled_at,
+                                                     check_text=a.renderer.fonts.missing)
+                except TripError as exc:
+                    problems += exc.problems
+        if problems:
+            raise ResultError(source, problems)
+        reports = {sha256_of(r): r for _, r, _ in entries.values() if r is not None}
+        a._stage_blobs(reports)
+        with a.session() as s:
+            for sample_no, result in parsed.items():
+                _, report, name = entries[sample_no]
+                row = _sampling(s, sample_no)
+                sha = sha256_of(report) if report is not None else row.lab_report_sha256
+                name = _safe_name(name) if report is not None else row.lab_report_filename
+                for key, value in result_columns(result, sha, name, actor).items():
+                    setattr(row, key, value)
+                a.audit(s, actor, "result", sample_no, conclusion=result.conclusion,
+                        report_no=result.report_no, items=len(result.items),
+                        lab_report=name or "", source=source)
+            a._mark_stored(s, reports)
+            ids = list(s.scalars(select(Document.id).join(Sampling).where(
+                Sampling.sample_no.in_(list(parsed)))))
+        if ids:
+            a._index_documents(ids)  # the result and report number are searchable
+        return parsed
+
+    def import_file(self, path: Path, *, actor: str, reports: dict[str, bytes] | None = None
+                    ) -> ResultImport:
+        """Results from the lab's sheet (.xlsx/.csv) or a results file (.json: {抽样单编号:
+        result}); `reports` maps the report file names they name to the files' bytes (uploaded
+        alongside); without it, the files are read from the sheet's own folder."""
+        from archive.labsheets import read_result_sheet
+        from archive.spreadsheet import SheetError, SheetProblem
+
+        path = Path(path)
+        if path.suffix.lower() == ".json":
+            rows = _read_json(path)
+        else:
+            rows = read_result_sheet(path)
+        entries: dict[str, tuple[dict, bytes | None, str]] = {}
+        missing: list[SheetProblem] = []
+        for sample_no, (line, data) in rows.items():
+            name = (data.get("lab_report") or "").strip()
+            report = None
+            if name:
+                report = _find_report(name, path.parent, reports)
+                if report is None:
+                    missing.append(SheetProblem(line, "检验报告文件", f"找不到报告文件 {name}；请与表格一并上传"))
+            entries[sample_no] = ({k: v for k, v in data.items() if k != "lab_report"}, report,
+                                  Path(name).name)
+        if missing:
+            raise SheetError(missing, str(path))
+        try:
+            done = self.enter_many(entries, actor=actor, source=str(path))
+        except ResultError as exc:
+            raise SheetError([_sheet_problem(rows, p) for p in exc.problems], str(path)) from None
+        return ResultImport(str(path), sorted(done), sum(1 for e in entries.values() if e[1]))
+
+    def report_pdf(self, sample_no: str) -> tuple[str, bytes]:
+        """(file name, bytes) of a sample's lab report, re-checked against its hash."""
+        a = self.archive
+        with a.session() as s:
+            row = _sampling(s, sample_no)
+            sha, name = row.lab_report_sha256, row.lab_report_filename
+        if not sha:
+            raise ResultError(sample_no, [Problem(sample_no, "result.lab_report", "尚未上传检验报告")])
+        data = a.store.read(sha)
+        if sha256_of(data) != sha:
+            raise ResultError(sample_no, [Problem(sample_no, "result.lab_report",
+                                                  "档案中的检验报告文件已被改动，拒绝提供")])
+        return name or f"{sample_no}-检验报告.pdf", data
+
+
+def _sheet_problem(rows: dict[str, tuple[int | None, dict]], p: Problem):
+    """A result problem at the sheet row of its sample (a JSON file has no rows: named by sample)."""
+    from archive.spreadsheet import SheetProblem
+    from docgen.fields import label
+
+    line = rows[p.record][0] if p.record in rows else None
+    return SheetProblem(line, label(p.field), p.message if line else f"{p.record}：{p.message}")
+
+
+def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:
+    import json
+
+    from archive.spreadsheet import SheetError, SheetProblem
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise SheetError([SheetProblem(None, "文件", f"无法读取结果文件：{exc}")], str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SheetError([SheetProblem(None, "文件", "结果文件应为 {抽样单编号: 检验结果} 形式的 JSON 对象")],
+                         str(path))
+    return {str(k): (None, v) for k, v in data.items()}
+
+
+def _safe_name(name: str) -> str:
+    """A file name to show and to download as: no folders, no control characters."""
+    name = Path((name or "").replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable())[:200]
+    return name or "检验报告.pdf"
+
+
+def _find_report(name: str, folder: Path, uploaded: dict[str, bytes] | None) -> bytes | None:
+    name = name.replace("\\", "/")
+    if uploaded is not None:
+        return uploaded.get(Path(name).name)
+    root = folder.resolve()
+    candidate = (root / name).resolve()  # a file in the sheet's folder or below it, no further
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate.read_bytes()
