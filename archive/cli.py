@@ -1,10 +1,11 @@
-"""The archive command line: import, generate, verify, export."""
+"""The archive command line: import, generate, verify, export, results, lists, mail."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -62,6 +63,139 @@ def cmd_export(a: Archive, args) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 2023-04-21 形式：{text}") from None
+
+
+def _save(data: bytes, path: Path) -> None:
+    """Write next to the target and rename: a half-written file never carries the name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def cmd_results_import(a: Archive, args) -> int:
+    r = a.results.import_file(Path(args.file), actor=a.config.actor)
+    print(f"已录入 {len(r.entered)} 个样品的检验结果（检验报告 {r.reports} 份）：{'、'.join(r.entered)}")
+    return 0
+
+
+def cmd_results_enter(a: Archive, args) -> int:
+    items = []
+    for text in args.item or []:
+        parts = [p.strip() for p in text.split("|")]
+        items.append(dict(zip(("item", "requirement", "measured", "verdict"), parts)))
+    report = Path(args.report).read_bytes() if args.report else None
+    r = a.results.enter(args.sample, {"conclusion": args.conclusion, "report_no": args.report_no,
+                                      "report_date": args.report_date, "items": items,
+                                      "remarks": args.remarks or ""},
+                        actor=a.config.actor, report=report,
+                        report_name=Path(args.report).name if args.report else "")
+    print(f"{args.sample}：检验结论 {r.conclusion}，报告编号 {r.report_no}，不合格项目 {len(r.items)} 项。")
+    return 0
+
+
+def cmd_results_generate(a: Archive, args) -> int:
+    run = a.result_docs.generate(actor=a.config.actor, task_code=args.trip, sample_nos=args.sample,
+                                 mailer=args.mailer, progress=_progress("结果通知"))
+    print(f"已生成并归档 {len(run.firms)} 户的检验结果通知，共 {run.documents} 个文件。")
+    if args.out:
+        for doc_id in run.batch:
+            doc, data = a.document(doc_id)
+            _save(data, Path(args.out) / doc.filename)
+            print(Path(args.out) / doc.filename)
+    return 0
+
+
+def cmd_lists(a: Archive, args) -> int:
+    ids = a.result_docs.generate_lists(args.trip, actor=a.config.actor)
+    print(f"已生成并归档 {len(ids)} 个名单文件。")
+    if args.out:
+        for doc_id in ids:
+            doc, data = a.document(doc_id)
+            _save(data, Path(args.out) / doc.filename)
+            print(Path(args.out) / doc.filename)
+    return 0
+
+
+def cmd_mail_ems(a: Archive, args) -> int:
+    m = a.mailings.record_ems(args.sample, args.ems_no, posted_on=args.posted, actor=a.config.actor)
+    print(f"{args.sample}：EMS {m.ems_no}，交寄日期 {m.posted_on}")
+    return 0
+
+
+def cmd_mail_import(a: Archive, args) -> int:
+    r = a.mailings.import_sheet(Path(args.file), actor=a.config.actor)
+    print(f"已登记 {len(r.recorded)} 个 EMS 单号，其中 {len(r.signed)} 件已签收。")
+    return 0
+
+
+def cmd_mail_signed(a: Archive, args) -> int:
+    tracking = Path(args.tracking) if args.tracking else None
+    m = a.mailings.record_signed(args.key, args.date, signed_by=args.by, actor=a.config.actor,
+                                 tracking=tracking.read_bytes() if tracking else None,
+                                 tracking_name=tracking.name if tracking else "")
+    end = a.mailings.window_end(m.signed_on)
+    print(f"EMS {m.ems_no} 于 {m.signed_on} 由 {m.signed_by} 签收；异议期至 {end}。")
+    return 0
+
+
+def cmd_mail_returned(a: Archive, args) -> int:
+    a.mailings.mark_returned(args.key, note=args.note, actor=a.config.actor)
+    print(f"{args.key} 已标记为退回；请核实地址后重新寄出。")
+    return 0
+
+
+def cmd_mail_objection(a: Archive, args) -> int:
+    a.mailings.register_objection(args.sample, received_on=args.received, applicant=args.applicant,
+                                  items=args.items or "", grounds=args.grounds or "",
+                                  actor=a.config.actor)
+    print(f"{args.sample}：已登记 {args.received} 收到的复检申请。")
+    return 0
+
+
+def cmd_mail_list(a: Archive, args) -> int:
+    data = a.mailings.mailing_list(args.trip, only_unsigned=not args.all)
+    _save(data, Path(args.out))
+    print(Path(args.out))
+    return 0
+
+
+def cmd_mail_board(a: Archive, args) -> int:
+    from archive.mailing import STATES
+
+    board = a.mailings.board(task_code=args.trip, today=args.today)
+    if args.json:
+        print(json.dumps({"today": str(board.today), "rows": [
+            {**{k: (str(v) if isinstance(v, date) else v) for k, v in vars(r).items()
+                if k != "objections"},
+             "state_label": r.state_label,
+             "objections": [{k: str(v) if isinstance(v, date) else v for k, v in o.items()}
+                            for o in r.objections]} for r in board.rows]},
+            ensure_ascii=False, indent=2))
+        return 0
+    for task, (due, left) in board.result_due.items():
+        if due:
+            print(f"任务 {task}：结果送达期限 {due}（{'剩' + str(left) + '天' if left >= 0 else '已超期' + str(-left) + '天'}）")
+    for state, rows in board.by_state().items():
+        print(f"\n【{STATES[state]}】{len(rows)} 件")
+        for r in rows:
+            extra = ""
+            if r.ems_no:
+                extra += f"  EMS {r.ems_no} 交寄 {r.posted_on}"
+            if r.signed_on:
+                extra += f"  签收 {r.signed_on}（{r.signed_by}） 异议期至 {r.window_end}"
+                extra += f" 剩 {r.days_left} 天" if r.days_left >= 0 else ""
+            for o in r.objections:
+                extra += f"  复检申请 {o['received_on']} {o['state']}{'（逾期）' if o['late'] else ''}"
+            print(f"  {r.sample_no}  {r.firm}  {r.conclusion or '-'}{extra}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m archive",
                                 description="抽查文书档案（数据保存在 $SPOTCHECK_HOME，默认 ./instance）")
@@ -86,6 +220,71 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--sample", help="抽样单编号")
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
+
+    rs = sub.add_parser("results", help="检验结果：录入、导入、生成结果通知").add_subparsers(
+        dest="results_command", required=True)
+    ri = rs.add_parser("import", help="导入检验结果（实验室 .xlsx/.csv，或 JSON {抽样单编号: 结果}）")
+    ri.add_argument("file", help="报告 PDF 放在同一文件夹（或其子文件夹）中，由“检验报告文件”列指明")
+    ri.set_defaults(func=cmd_results_import)
+    re_ = rs.add_parser("enter", help="录入一个样品的检验结果")
+    re_.add_argument("sample", help="抽样单编号")
+    re_.add_argument("--conclusion", required=True, choices=("合格", "不合格"))
+    re_.add_argument("--report-no", required=True, help="检验报告编号")
+    re_.add_argument("--report-date", required=True, help="报告日期 2023-04-20")
+    re_.add_argument("--item", action="append", help="不合格项目：\"项目|标准要求|实测值[|判定]\"（可重复）")
+    re_.add_argument("--report", help="检验报告 PDF")
+    re_.add_argument("--remarks")
+    re_.set_defaults(func=cmd_results_enter)
+    rg = rs.add_parser("generate", help="生成并归档检验结果通知（通知书+检验报告+送达回证+信封/标签）")
+    which = rg.add_mutually_exclusive_group(required=True)
+    which.add_argument("--trip", help="任务编号：该任务全部已出结果的样品")
+    which.add_argument("--sample", action="append", help="抽样单编号（可重复）")
+    rg.add_argument("--mailer", choices=("envelope", "labels", "none"), default="envelope")
+    rg.add_argument("--out", help="把批量打印 PDF（和标签）另存到此目录")
+    rg.set_defaults(func=cmd_results_generate)
+
+    li = sub.add_parser("lists", help="生成并归档任务的合格/不合格名单、汇总表、公开信息表（.docx/.pdf/.xlsx）")
+    li.add_argument("--trip", required=True, help="任务编号")
+    li.add_argument("--out", help="另存到此目录")
+    li.set_defaults(func=cmd_lists)
+
+    ms = sub.add_parser("mail", help="EMS 寄送：单号、签收、退回、复检申请、邮寄清单、期限看板").add_subparsers(
+        dest="mail_command", required=True)
+    me = ms.add_parser("ems", help="登记结果通知的 EMS 单号")
+    me.add_argument("sample", help="抽样单编号")
+    me.add_argument("ems_no", help="EMS 单号（XX123456789CN 或13位数字）")
+    me.add_argument("--posted", type=_day, help="交寄日期（默认今天）")
+    me.set_defaults(func=cmd_mail_ems)
+    mi = ms.add_parser("import", help="从表格导入 EMS 单号（及签收日期、签收人）")
+    mi.add_argument("file")
+    mi.set_defaults(func=cmd_mail_import)
+    mg = ms.add_parser("signed", help="登记签收日期和签收人（异议期由此起算）")
+    mg.add_argument("key", help="抽样单编号或 EMS 单号")
+    mg.add_argument("--date", type=_day, required=True, help="签收日期")
+    mg.add_argument("--by", required=True, help="签收人")
+    mg.add_argument("--tracking", help="邮件跟踪记录截图或 PDF")
+    mg.set_defaults(func=cmd_mail_signed)
+    mr = ms.add_parser("returned", help="邮件被退回")
+    mr.add_argument("key", help="抽样单编号或 EMS 单号")
+    mr.add_argument("--note", default="", help="退回原因")
+    mr.set_defaults(func=cmd_mail_returned)
+    mo = ms.add_parser("objection", help="登记复检申请")
+    mo.add_argument("sample")
+    mo.add_argument("--received", type=_day, required=True, help="收到申请的日期")
+    mo.add_argument("--applicant", required=True)
+    mo.add_argument("--items", help="申请复检的项目")
+    mo.add_argument("--grounds", help="理由")
+    mo.set_defaults(func=cmd_mail_objection)
+    ml = ms.add_parser("list", help="导出交寄清单 .xlsx（邮局柜台用）")
+    ml.add_argument("--trip", required=True)
+    ml.add_argument("--out", required=True)
+    ml.add_argument("--all", action="store_true", help="包括已签收的邮件")
+    ml.set_defaults(func=cmd_mail_list)
+    mb = ms.add_parser("board", help="期限看板：待寄出、已寄出未签收、异议期内（剩余天数）、异议期满")
+    mb.add_argument("--trip", help="任务编号")
+    mb.add_argument("--today", type=_day, help="按此日期计算（默认今天）")
+    mb.add_argument("--json", action="store_true")
+    mb.set_defaults(func=cmd_mail_board)
     return p
 
 
@@ -93,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(Archive(load_config()), args)
+    except OSError as exc:
+        print(f"错误：无法读写文件 {exc.filename}：{exc.strerror}", file=sys.stderr)
+        return 2
     except (TripError, SheetError) as exc:
         print(exc.report(), file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import Blob, Document, Photo, Sampling
+from archive.models import Blob, Document, Mailing, Photo, Sampling
 from archive.store import FileStore, sha256_of
 
 
@@ -56,6 +56,12 @@ def _users(s: Session) -> dict[str, list[str]]:
                                            Photo.print_sha256).join(Photo)):
         users.setdefault(orig, []).append(f"{no} 照片原件")
         users.setdefault(copy, []).append(f"{no} 照片打印件")
+    for no, sha in s.execute(select(Sampling.sample_no, Sampling.lab_report_sha256)
+                             .where(Sampling.lab_report_sha256.is_not(None))):
+        users.setdefault(sha, []).append(f"{no} 检验报告")
+    for no, ems, sha in s.execute(select(Sampling.sample_no, Mailing.ems_no, Mailing.tracking_sha256)
+                                  .join(Mailing).where(Mailing.tracking_sha256.is_not(None))):
+        users.setdefault(sha, []).append(f"{no} 邮件跟踪记录 {ems}")
     return users
 
 
@@ -121,6 +127,19 @@ def export_dossier(s: Session, store: FileStore, samplings: list[Sampling], out:
             entries.append((name, p.original_sha256))
             meta.append({"path": name, "form": "photo_original", "caption": p.caption,
                          "sha256": p.original_sha256})
+        if r.lab_report_sha256:
+            name = f"{r.sample_no}/lab-report-{r.lab_report_filename or 'report.pdf'}"
+            entries.append((name, r.lab_report_sha256))
+            meta.append({"path": name, "form": "lab_report", "report_no": r.report_no,
+                         "sha256": r.lab_report_sha256})
+        for m in s.scalars(select(Mailing).where(Mailing.sampling_id == r.id).order_by(Mailing.id)):
+            meta.append({"form": "mailing", "ems_no": m.ems_no, "posted_on": str(m.posted_on or ""),
+                         "signed_on": str(m.signed_on or ""), "signed_by": m.signed_by,
+                         "returned": m.returned})
+            if m.tracking_sha256:
+                name = f"{r.sample_no}/tracking-{m.ems_no}-{m.tracking_filename}"
+                entries.append((name, m.tracking_sha256))
+                meta[-1].update(path=name, sha256=m.tracking_sha256)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
     os.close(fd)

@@ -19,7 +19,7 @@ from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
 from docgen.labreports import inspect_report
 from docgen.loading import load_trip
-from docgen.packets import RenderedFile, render_firms
+from docgen.packets import BLANK as TRIP_FORMS, RenderedFile, render_firms
 from docgen.photos import PhotoLimits, inspect_photo, print_copy
 from docgen.render import Renderer
 from docgen.settings import Settings, load_settings
@@ -75,6 +75,13 @@ class Archive:
         from archive.results import Results
 
         return Results(self)
+
+    @property
+    def result_docs(self):
+        """Result packets and result lists, rendered and archived (archive.resultdocs)."""
+        from archive.resultdocs import ResultDocs
+
+        return ResultDocs(self)
 
     @property
     def mailings(self):
@@ -257,20 +264,33 @@ class Archive:
 
     def _archive_firm(self, run_id: int, sampling_id: int, files: list[RenderedFile], blank: bool,
                       actor: str) -> int:
+        with self.session() as s:
+            sampling = s.get(Sampling, sampling_id)
+            task_id = sampling.task_id
+        return len(self.archive_files(files, task_id=task_id, sampling_id=sampling_id,
+                                      blank=blank, actor=actor, run_id=run_id))
+
+    def archive_files(self, files: list[RenderedFile], *, task_id: int, sampling_id: int | None,
+                      actor: str, blank: bool = False, run_id: int | None = None) -> list[int]:
+        """Store files and add a document row per file in one transaction: version n+1 of the
+        same form and format of the sampling (or, with no sampling, of the task). Returns the
+        new document ids; those of a sampling are indexed for search."""
         data = {sha256_of(f.data): f.data for f in files}
         self._stage_blobs(data)
         with self.session() as s:
-            sampling = s.get(Sampling, sampling_id)
-            year = (sampling.sampled_at or datetime.now()).year
+            sampling = s.get(Sampling, sampling_id) if sampling_id else None
+            year = (sampling.sampled_at if sampling and sampling.sampled_at else datetime.now()).year
             new_ids = []
             for f in files:
-                prev = s.scalars(select(Document).where(
-                    Document.sampling_id == sampling_id, Document.form == f.form,
-                    Document.format == f.format, Document.blank == blank)
-                    .order_by(Document.version.desc())).first()
+                same = select(Document).where(Document.form == f.form, Document.format == f.format,
+                                              Document.blank == blank)
+                same = (same.where(Document.sampling_id == sampling_id) if sampling_id else
+                        same.where(Document.sampling_id.is_(None), Document.task_id == task_id))
+                prev = s.scalars(same.order_by(Document.version.desc())).first()
                 doc = Document(doc_no=document_number(s, year), sampling_id=sampling_id,
-                               firm_id=sampling.firm_id, task_id=sampling.task_id, form=f.form,
-                               format=f.format, blank=blank, version=(prev.version + 1) if prev else 1,
+                               firm_id=sampling.firm_id if sampling else None, task_id=task_id,
+                               form=f.form, format=f.format, blank=blank,
+                               version=(prev.version + 1) if prev else 1,
                                supersedes_id=prev.id if prev else None, sha256=sha256_of(f.data),
                                size=len(f.data), pages=f.pages, filename=Path(f.path).name,
                                title=_title(f.form), run_id=run_id, created_by=actor)
@@ -278,14 +298,17 @@ class Archive:
                 s.flush()
                 new_ids.append(doc.id)
             self._mark_stored(s, data)
-        self._index_documents(new_ids)
-        return len(files)
+        if sampling_id:
+            self._index_documents(new_ids)
+        return new_ids
 
     # -- search -----------------------------------------------------------------------------
     def _index_docs(self, s: Session, ids: list[int] | None):
         from search.index import IndexDoc
 
-        q = select(Document).options(selectinload(Document.sampling))
+        # task-level documents (lists, batch PDFs) are found from their task, not by search
+        q = (select(Document).options(selectinload(Document.sampling))
+             .where(Document.sampling_id.is_not(None)))
         if ids is not None:
             q = q.where(Document.id.in_(ids))
         for d in s.scalars(q.execution_options(yield_per=2000)):
@@ -388,7 +411,7 @@ class Archive:
                 raise ArchiveError(f"文书 {doc.doc_no} 的档案文件缺失，请运行完整性检查") from None
             if sha256_of(data) != doc.sha256:
                 raise ArchiveError(f"文书 {doc.doc_no} 的档案文件已被改动，拒绝提供")
-            doc.sample_no = doc.sampling.sample_no
+            doc.sample_no = doc.sampling.sample_no if doc.sampling else ""
             return doc, data
 
     def versions(self, document_id: int) -> list[Document]:
@@ -398,7 +421,8 @@ class Archive:
             if doc is None:
                 raise ArchiveError(f"没有编号为 {document_id} 的文书")
             return list(s.scalars(select(Document).where(
-                Document.sampling_id == doc.sampling_id, Document.form == doc.form,
+                Document.sampling_id == doc.sampling_id, Document.task_id == doc.task_id,
+                Document.form == doc.form,
                 Document.format == doc.format, Document.blank == doc.blank)
                 .order_by(Document.version.desc())))
 
@@ -451,7 +475,7 @@ class Archive:
 
         with self.session() as s:
             task, rows = self.task_detail(task_code)
-            wanted = ("packet",) if fmt == "pdf" else tuple(FORMS)
+            wanted = ("packet",) if fmt == "pdf" else TRIP_FORMS
             picked: list[tuple[Sampling, Document]] = []
             for r, _ in rows:
                 docs = s.scalars(select(Document).where(
@@ -571,5 +595,10 @@ def document_order(form: str, fmt: str) -> tuple[int, int]:
 
 
 def _title(form: str) -> str:
-    return FORMS[form].title if form in FORMS else {"photos": "抽样现场照片",
-                                                    "packet": "抽查文书合订本"}.get(form, form)
+    if form in FORMS:
+        return FORMS[form].title
+    from docgen.lists import LISTS
+
+    return {"photos": "抽样现场照片", "packet": "抽查文书合订本", "lab_report": "检验报告",
+            "result_packet": "检验结果通知合订本", "result_batch": "检验结果通知（批量打印）",
+            **LISTS}.get(form, form)
