@@ -1,0 +1,497 @@
+"""The lab's result sheet and the EMS sheet read in; the post office's mailing list written out.
+
+A result sheet has one row per sample or one row per failed item; on an item's continuation rows
+the sample's own columns may be repeated or left empty (as merged cells read). Each sample
+becomes the result dict `docgen.loading.parse_result` checks; this module only converts cells and
+reports what cannot be converted, by row number and column header.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from archive.spreadsheet import (COLUMNS, HELP_SHEET, Column, SheetError, SheetProblem, _Bad,
+                                 _Cell, _column_for, _csv_rows, _date_text, _header_row, _index,
+                                 _is_blank, _number_text, _text, _width, normalize_header)
+from docgen.ems import EmsNumberError, validate_ems
+from docgen.records import CONCLUSIONS
+
+RESULTS_SHEET = "检验结果"
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "检验结果导入模板.xlsx"
+
+SAMPLE_NO = next(c for c in COLUMNS if c.path == "sample_no")  # same header and aliases
+RESULT_COLUMNS: list[Column] = [
+    SAMPLE_NO,
+    Column("检验结论", "conclusion", True, ("结论", "判定结论")),
+    Column("报告编号", "report_no", True, ("检验报告编号", "报告号")),
+    Column("报告日期", "report_date", True, ("签发日期", "报告签发日期")),
+    Column("不合格项目", "item", False, ("检验项目", "项目名称")),
+    Column("标准要求", "requirement", False, ("技术要求", "标准值", "标准规定")),
+    Column("实测值", "measured", False, ("检验结果", "实测结果")),
+    Column("单项判定", "verdict", False, ("项目判定",)),
+    Column("检验报告文件", "lab_report", False, ("报告文件",)),
+    Column("备注", "remarks"),
+]
+EMS_COLUMNS: list[Column] = [
+    SAMPLE_NO,
+    Column("邮件号码", "ems_no", True, ("运单号", "运单号码", "EMS单号", "快递单号", "邮件号", "邮件单号")),
+    Column("交寄日期", "posted_on", False, ("寄出日期", "收寄日期", "交寄时间", "收寄时间")),
+    Column("签收日期", "signed_on", False, ("妥投日期", "签收时间", "妥投时间")),
+    Column("签收人", "signed_by", False, ("收件人签名", "签收人姓名")),
+]
+CONCLUSION_WORDS = {"合格": ("合格", "符合", "合格品", "符合要求"),
+                    "不合格": ("不合格", "不符合", "不合格品", "不符合要求")}
+assert tuple(CONCLUSION_WORDS) == CONCLUSIONS
+
+_SAMPLE_KEYS = ("conclusion", "report_no", "report_date", "lab_report", "remarks")
+_ITEM_KEYS = ("item", "requirement", "measured", "verdict")
+_DATE_KEYS = {"report_date", "posted_on", "signed_on"}
+_CONCLUSION_BY_WORD = _index((w, c) for c, words in CONCLUSION_WORDS.items() for w in words)
+_NOTE = re.compile(r"\(.*\)$")  # 不合格（B类） → 不合格, after normalize_header's half-width brackets
+_FIXED = re.compile(r"0\.(0+)")  # a "0.00" number format: 2.50 stays 2.50
+
+
+def _header(columns: list[Column], key: str) -> str:
+    return next(c.header for c in columns if c.path == key)
+
+
+# -- cells -----------------------------------------------------------------------------------
+
+def _cell_text(cell: _Cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, (datetime, date, time)):
+        raise _Bad(f"Excel 把此格当成了日期/时间（{value}）；请把该列设为“文本”格式后重新输入")
+    if isinstance(value, float) and (m := _FIXED.fullmatch(cell.number_format or "")):
+        return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-len(m[1]))))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_text(value, cell.number_format)
+    return str(value)
+
+
+def _cell_date(cell: _Cell) -> str:
+    """A date cell, 2023/4/5 or 2023年4月5日 (a time after it is dropped) → ISO; "" when empty."""
+    if isinstance(cell.value, datetime):
+        return cell.value.date().isoformat()
+    if isinstance(cell.value, date):
+        return cell.value.isoformat()
+    if isinstance(cell.value, time):
+        raise _Bad(f"只有时间 {cell.value.strftime('%H:%M')}，缺少日期")
+    text = _cell_text(cell)
+    if not text:
+        return ""
+    iso = _date_text(text, "trip_date")
+    if re.fullmatch(r"\d{8}", iso):  # 20230405
+        iso = f"{iso[:4]}-{iso[4:6]}-{iso[6:]}"
+    try:
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d( .*)?", iso):
+            raise ValueError
+        return date.fromisoformat(iso[:10]).isoformat()
+    except ValueError:
+        raise _Bad(f"不是有效日期：{text}（应为 2023-04-05、2023/4/5 或 2023年4月5日）") from None
+
+
+def _word(text: str) -> str | None:
+    """合格 / 不合格 for the words labs use, None for anything else."""
+    return _CONCLUSION_BY_WORD.get(_NOTE.sub("", normalize_header(text)))
+
+
+def _convert(key: str, cell: _Cell) -> str:
+    if key in _DATE_KEYS:
+        return _cell_date(cell)
+    text = _cell_text(cell)
+    if key == "conclusion" and text and (text := _word(text) or text) not in CONCLUSIONS:
+        raise _Bad(f"应为 合格/不合格 之一，实为 {_cell_text(cell)}")
+    if key == "lab_report" and text:
+        text = text.replace("\\", "/")
+        if not text.lower().endswith(".pdf"):
+            raise _Bad(f"应为检验报告 PDF 的文件名（如 JC2023DX0002.pdf），实为 {text}")
+    return text
+
+
+# -- the table -------------------------------------------------------------------------------
+
+def _xlsx_rows(path: Path, sheet_title: str | None, problems: list[SheetProblem]) -> list | None:
+    """The rows of the sheet named sheet_title, else of the first sheet with a 抽样单编号 header,
+    else of the first sheet; each row as (number, cells)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, data_only=True)  # data_only: a formula's last computed value
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        problems.append(SheetProblem(None, "文件", f"无法读取 Excel 文件：{exc}"))
+        return None
+    sheets = [ws for ws in wb.worksheets
+              if normalize_header(ws.title) != normalize_header(HELP_SHEET)] or wb.worksheets
+    tables = [[(row[0].row, [_Cell(c.value, c.number_format or "General") for c in row])
+               for row in ws.iter_rows() if row] for ws in sheets]
+    titles = [normalize_header(ws.title) for ws in sheets]
+    if sheet_title and normalize_header(sheet_title) in titles:
+        return tables[titles.index(normalize_header(sheet_title))]
+    for rows in tables:
+        if any(_column_for(c.value) is SAMPLE_NO for _, cells in rows[:10] for c in cells):
+            return rows
+    return tables[0]
+
+
+def _read_table(path: Path, columns: list[Column], sheet_title: str | None,
+                problems: list[SheetProblem]) -> list[tuple[int, dict[str, _Cell]]]:
+    """The non-blank rows under the header as (row number, {column path: cell}); [] after a
+    problem with the file or its header (missing or repeated columns)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path, sheet_title, problems)
+    elif suffix == ".csv":
+        rows = _csv_rows(path, problems)
+    else:
+        hint = ("请在 Excel/WPS 中另存为 .xlsx 或 .csv" if suffix in (".xls", ".et", ".wps")
+                else "应为 .xlsx 或 .csv")
+        problems.append(SheetProblem(None, "文件", f"不支持 {suffix or '无扩展名'} 格式，{hint}"))
+        rows = None
+    if rows is None:
+        return []
+    if not rows or all(_is_blank(cells) for _, cells in rows):
+        problems.append(SheetProblem(None, sheet_title or "文件", "工作表是空的"))
+        return []
+    by_header = _index((name, c) for c in columns for name in (c.header, *c.aliases))
+    h = _header_row(rows)
+    found: dict[int, Column] = {}
+    seen: dict[str, str] = {}
+    for i, cell in enumerate(rows[h][1]):
+        column = by_header.get(normalize_header(cell.value))
+        if column is None:
+            continue  # unknown columns (序号, 产品名称, ...) are ignored
+        title = str(cell.value).strip()
+        if column.path in seen:
+            problems.append(SheetProblem(None, title, f"与〔{seen[column.path]}〕是同一项，只能保留一列"))
+            continue
+        seen[column.path] = title
+        found[i] = column
+    problems += [SheetProblem(None, c.header, "缺少必填列") for c in columns
+                 if c.required and c.path not in seen]
+    if any(p.row is None for p in problems):
+        return []
+    out = []
+    for row_no, cells in rows[h + 1:]:
+        values = {c.path: cells[i] for i, c in found.items() if i < len(cells)}
+        if not _is_blank(list(values.values())):
+            out.append((row_no, values))
+    return out
+
+
+def _converted(row_no: int, cells: dict[str, _Cell], columns: list[Column],
+               problems: list[SheetProblem]) -> dict[str, str | None]:
+    """Each cell as text (None: could not be converted, reported)."""
+    values: dict[str, str | None] = {}
+    for key, cell in cells.items():
+        try:
+            values[key] = _convert(key, cell)
+        except _Bad as exc:
+            problems.append(SheetProblem(row_no, _header(columns, key), str(exc)))
+            values[key] = None
+    return values
+
+
+def _raise_if(problems: list[SheetProblem], path: Path) -> None:
+    if problems:
+        raise SheetError(sorted(problems, key=lambda p: p.row or 0), str(path))
+
+
+# -- results ---------------------------------------------------------------------------------
+
+def read_result_sheet(path: Path) -> dict[str, tuple[int, dict]]:
+    """Each sample's result dict, with the first row it is on; SheetError lists every problem.
+
+    A row without 抽样单编号 that names an item continues the sample above it. Items whose 单项判定
+    is 合格 are left out (some labs list every item tested); remarks on several rows are joined.
+    """
+    problems: list[SheetProblem] = []
+    results: dict[str, tuple[int, dict]] = {}
+    spelling: dict[str, str] = {}  # case-blind, as parse_trip compares sample numbers
+    set_on: dict[tuple[str, str], int] = {}  # (sample, column) → the row its value came from
+    current: str | None = None
+    for row_no, cells in _read_table(path, RESULT_COLUMNS, RESULTS_SHEET, problems):
+        values = _converted(row_no, cells, RESULT_COLUMNS, problems)
+        sample_no = values.get("sample_no")
+        if sample_no:
+            current = spelling.setdefault(sample_no.upper(), sample_no)
+        elif sample_no is None and "sample_no" in values:
+            current = None  # reported: the row cannot be placed
+            continue
+        elif current is None or not any(values.get(k) for k in _ITEM_KEYS):
+            problems.append(SheetProblem(row_no, SAMPLE_NO.header, "必填项为空，此行未导入"))
+            current = None
+            continue
+        first_row, result = results.setdefault(current, (row_no, {
+            "conclusion": "", "report_no": "", "report_date": "", "items": [], "lab_report": "",
+            "remarks": ""}))
+        for key in _SAMPLE_KEYS:
+            value = values.get(key)
+            if not value:
+                continue
+            if key == "remarks":
+                if value not in result["remarks"].split("\n"):
+                    result["remarks"] = "\n".join(filter(None, (result["remarks"], value)))
+            elif not result[key]:
+                result[key], set_on[current, key] = value, row_no
+            elif result[key] != value:
+                header = _header(RESULT_COLUMNS, key)
+                problems.append(SheetProblem(row_no, header, (
+                    f"与第{set_on[current, key]}行不一致（{result[key]} / {value}）："
+                    f"抽样单编号 {current} 只能有一个{header}")))
+        item = {k: values.get(k) or "" for k in _ITEM_KEYS}
+        if any(item.values()) and _word(item["verdict"]) != "合格":
+            item["verdict"] = item["verdict"] or "不合格"
+            result["items"].append(item)
+    _raise_if(problems, path)
+    return results
+
+
+# -- EMS -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmsRow:
+    row: int
+    sample_no: str
+    ems_no: str
+    posted_on: str | None = None  # ISO dates
+    signed_on: str | None = None
+    signed_by: str = ""
+
+
+def read_ems_sheet(path: Path) -> list[EmsRow]:
+    """The EMS numbers (typed by staff or China Post's batch export) with their posting and
+    signing; SheetError lists every problem. An EMS number may appear on one row only."""
+    problems: list[SheetProblem] = []
+    out: list[EmsRow] = []
+    seen: dict[str, EmsRow] = {}
+    ems_header = _header(EMS_COLUMNS, "ems_no")
+    for row_no, cells in _read_table(path, EMS_COLUMNS, None, problems):
+        values = _converted(row_no, cells, EMS_COLUMNS, problems)
+        sample_no, raw = values.get("sample_no", ""), values.get("ems_no", "")
+        for key, value in (("sample_no", sample_no), ("ems_no", raw)):
+            if value == "":
+                problems.append(SheetProblem(row_no, _header(EMS_COLUMNS, key), "必填项为空"))
+        if not sample_no or not raw:
+            continue
+        try:
+            ems_no = validate_ems(raw)
+        except EmsNumberError as exc:
+            problems.append(SheetProblem(row_no, ems_header, str(exc)))
+            continue
+        if (other := seen.get(ems_no)) is not None:
+            whose = (f"同一抽样单编号 {sample_no} 登记了两次" if other.sample_no == sample_no
+                     else f"第{other.row}行为 {other.sample_no}，本行为 {sample_no}")
+            problems.append(SheetProblem(row_no, ems_header,
+                                         f"邮件号码 {ems_no} 与第{other.row}行重复（{whose}）"))
+            continue
+        row = EmsRow(row_no, sample_no, ems_no, values.get("posted_on") or None,
+                     values.get("signed_on") or None, values.get("signed_by") or "")
+        seen[ems_no] = row
+        out.append(row)
+    _raise_if(problems, path)
+    return out
+
+
+# -- the mailing list ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MailingRow:
+    ems_no: str
+    recipient: str  # the firm's name
+    address: str
+    postal_code: str
+    contact: str
+    phone: str
+    contents: str  # 内件品名, e.g. 检验结果通知书、检验报告（编号…）
+    sample_no: str
+    note: str = ""
+
+
+MAILING_HEADERS = ("序号", "邮件号码", "收件单位", "收件地址", "邮政编码", "联系人", "联系电话",
+                   "内件品名", "抽样单编号", "备注")
+_MAX_WIDTH = {"收件地址": 40, "内件品名": 36, "收件单位": 30}
+
+
+def _put_text(cell: Any, value: str) -> None:
+    """A string cell even for '=…' (openpyxl would write a formula) and digit strings."""
+    cell.value = value
+    cell.data_type = "s"
+    cell.number_format = "@"
+    if value.startswith(("=", "+", "-", "@")):
+        cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+
+
+def mailing_list_xlsx(rows: list[MailingRow], *, title: str, sender: str) -> bytes:
+    """大宗邮件交寄清单 for the post-office counter: A4 landscape, one page wide, header repeated."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "交寄清单"
+    n = len(MAILING_HEADERS)
+    last = get_column_letter(n)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    center = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+    ws.merge_cells(f"A1:{last}1")
+    _put_text(ws["A1"], title)
+    ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=16), center
+    ws.row_dimensions[1].height = 30
+    ws.merge_cells(f"A2:{last}2")
+    _put_text(ws["A2"], f"寄件人：{sender}")
+    for i, header in enumerate(MAILING_HEADERS, start=1):
+        cell = ws.cell(row=3, column=i, value=header)
+        cell.font, cell.alignment, cell.border = Font(bold=True), center, border
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+
+    widths = [_width(h) + 2 for h in MAILING_HEADERS]
+    for r, row in enumerate(rows, start=4):
+        texts = [row.ems_no, row.recipient, row.address, row.postal_code, row.contact, row.phone,
+                 row.contents, row.sample_no, row.note]
+        number = ws.cell(row=r, column=1, value=r - 3)
+        number.alignment, number.border = center, border
+        for i, text in enumerate(texts, start=2):
+            cell = ws.cell(row=r, column=i)
+            _put_text(cell, text or "")
+            cell.alignment, cell.border = wrap, border
+            widths[i - 1] = max(widths[i - 1], max((_width(t) for t in (text or "").split("\n")),
+                                                   default=0) + 2)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(width, _MAX_WIDTH.get(
+            MAILING_HEADERS[i - 1], 24))
+
+    total = 4 + len(rows)
+    ws.merge_cells(f"A{total}:{last}{total}")
+    _put_text(ws.cell(row=total, column=1), f"共 {len(rows)} 件")
+    ws.cell(row=total, column=1).font = Font(bold=True)
+    ws.cell(row=total + 2, column=1, value="交寄人（签字）：")
+    ws.cell(row=total + 2, column=5, value="收寄人员（签字）：")
+    ws.cell(row=total + 2, column=8, value="交寄日期：")
+
+    ws.freeze_panes = "A4"  # under the header
+    ws.print_title_rows = "3:3"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # 0: as many pages as needed
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# -- the template ----------------------------------------------------------------------------
+
+_EXAMPLE = [  # JC2023DX0001 合格; JC2023DX0002 不合格 on two items, its common cells left empty
+    ["JC2023DX0001", "合格", "JCJY2023-DX-0001", datetime(2023, 4, 20), None, None, None, None,
+     "JC2023DX0001.pdf", None],
+    ["JC2023DX0002", "不合格", "JCJY2023-DX-0002", datetime(2023, 4, 20), "导体电阻",
+     "≤7.41 Ω/km（20℃）", "8.12 Ω/km", "不合格", "JC2023DX0002.pdf", None],
+    ["JC2023DX0002", None, None, None, "绝缘厚度", "平均值≥0.8 mm", "0.71 mm", "不合格", None, None],
+]
+_RESULT_HINTS = {
+    "sample_no": "与抽样单一致；一个样品有多个不合格项目时每项一行",
+    "conclusion": "合格 / 不合格",
+    "report_date": "日期，如 2023-04-20",
+    "item": "仅不合格样品填写，每个不合格项目一行",
+    "verdict": "空白即为 不合格",
+    "lab_report": "检验报告 PDF 的文件名，PDF 与本表一同上传",
+}
+_RESULT_HELP = [
+    "检验结果导入模板 填写说明",
+    "",
+    "1. “检验结果”表：第一行为列名，不要修改；列名带 * 的列必须保留，其余列可删除或调换顺序。",
+    "2. 合格样品填一行。不合格样品每个不合格项目填一行（不合格项目、标准要求、实测值、单项判定）；"
+    "同一样品的后续行可重复填写或留空抽样单编号以外的各列（也可合并单元格），但不得填写不一致的内容。",
+    "3. 检验结论：合格 / 不合格（也接受 符合 / 不符合）。单项判定空白视为 不合格；判定为合格的项目不导入。",
+    "4. 报告日期写成 2023-04-20、2023/4/20 或 2023年4月20日，或使用 Excel 日期格式。",
+    "5. 抽样单编号、报告编号请保持“文本”格式，避免 Excel 改成科学计数法或去掉前导 0。",
+    "6. 检验报告文件：填写检验报告 PDF 的文件名（如 JC2023DX0002.pdf），并把 PDF 与本表一同上传。",
+    "7. 第2—4行是示例，导入前请删除。也可另存为 CSV（UTF-8 或 GBK 编码均可）。",
+    "8. 导入时检查全部内容；有错误时按“第N行 〔列名〕 问题”逐条列出，整表不导入。",
+]
+
+
+def build_result_template() -> bytes:
+    """The result import template: 检验结果 (headers, example rows, dropdown) and 填写说明."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = RESULTS_SHEET
+    ws.append([c.header + ("*" if c.required else "") for c in RESULT_COLUMNS])
+    for row in _EXAMPLE:
+        ws.append(row)
+    grey = Font(italic=True, color="808080")
+    for i, column in enumerate(RESULT_COLUMNS, start=1):
+        head = ws.cell(row=1, column=i)
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="FCE4D6" if column.required else "DDEBF7")
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if hint := _RESULT_HINTS.get(column.path):
+            head.comment = Comment(hint, "模板")
+        dim = ws.column_dimensions[get_column_letter(i)]
+        shown = [f"{v:%Y-%m-%d}" if isinstance(v, datetime) else str(v or "")
+                 for v in (row[i - 1] for row in _EXAMPLE)]
+        dim.width = max(12, _width(head.value) + 4, *(_width(t) + 2 for t in shown))
+        fmt = {"sample_no": "@", "report_no": "@", "report_date": "yyyy-mm-dd"}.get(column.path)
+        if fmt:
+            dim.number_format = fmt
+        for r in range(2, 2 + len(_EXAMPLE)):
+            ws.cell(row=r, column=i).font = grey
+            if fmt:
+                ws.cell(row=r, column=i).number_format = fmt
+    ws.freeze_panes = "B2"
+    letter = get_column_letter(
+        next(i for i, c in enumerate(RESULT_COLUMNS, 1) if c.path == "conclusion"))
+    dv = DataValidation(type="list", formula1='"' + ",".join(CONCLUSIONS) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="检验结论", error="请从列表中选择：合格/不合格")
+    ws.add_data_validation(dv)
+    dv.add(f"{letter}2:{letter}1048576")
+
+    help_ws = wb.create_sheet(HELP_SHEET)
+    for line in _RESULT_HELP:
+        help_ws.append([line])
+    help_ws["A1"].font = Font(bold=True, size=14)
+    help_ws.column_dimensions["A"].width = 110
+    for row in help_ws.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.creator = "spotcheck"
+    wb.properties.title = "检验结果导入模板"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_result_template(path: Path = TEMPLATE) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(build_result_template())
+
+
+if __name__ == "__main__":  # python -m archive.labsheets: rebuild the committed template
+    write_result_template(TEMPLATE)
+    print(TEMPLATE)
