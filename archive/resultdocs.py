@@ -94,7 +94,7 @@ class ResultDocs:
 
     def generate_lists(self, task_code: str, *, actor: str) -> list[int]:
         """The four result lists of a task, each as .docx, PDF and .xlsx, archived."""
-        from docgen.lists import FORMATS, LISTS, build_list
+        from docgen.lists import FORMATS, LISTS, build_list, list_filename
         from docgen.packets import RenderedFile
 
         a = self.archive
@@ -109,7 +109,8 @@ class ResultDocs:
                                                         "该任务还没有任何检验结果")])
             trip = records.trip_record(rows, a.store.path)
             task_id = task.id
-        files = [RenderedFile(f"{kind}.{fmt}", build_list(kind, trip, fmt, a.settings), kind, None, fmt)
+        files = [RenderedFile(list_filename(kind, fmt), build_list(kind, trip, fmt, a.settings),
+                              kind, None, fmt)
                  for kind in LISTS for fmt in FORMATS]
         ids = a.archive_files(files, task_id=task_id, sampling_id=None, actor=actor)
         with a.session() as s:

@@ -25,7 +25,8 @@ def ensure_admin(archive: Archive) -> str | None:
 
 
 def load_demo(archive: Archive) -> bool:
-    """Import and archive the two demo trips, once per instance."""
+    """Import and archive the two demo trips, once per instance; the cable trip's lab results
+    (two passes, one failure) come in too, their result packets ready to post."""
     with archive.session() as s:
         if s.scalar(select(func.count(Sampling.id))) or next_value(s, "demo:loaded") > 1:
             return False
@@ -33,4 +34,6 @@ def load_demo(archive: Archive) -> bool:
     archive.import_file(DEMO / "trip-qingpu-blank.json", actor="bootstrap")
     archive.generate(task_code="JC2023-01-DX", actor="bootstrap")
     archive.generate(task_code="QP2024-Q2-JS", blank=True, actor="bootstrap")
+    archive.results.import_file(DEMO / "results-jincheng-cable.json", actor="bootstrap")
+    archive.result_docs.generate(task_code="JC2023-01-DX", actor="bootstrap")
     return True
