@@ -114,7 +114,7 @@ def cmd_forms(args, settings: Settings) -> int:
     for code, spec in FORMS.items():
         unit, copies = settings.copies_for(code)
         count = copies_phrase(len(copies), unit) if len(copies) > 1 else "一份"
-        print(f"{code:<14}{spec.title}{spec.subtitle}　{count}")
+        print(f"{code:<16}{spec.title}{spec.subtitle}　{count}")
     return 0
 
 

@@ -13,7 +13,7 @@ from docgen.amounts import format_figures, to_upper_rmb
 from docgen.fields import FIELDS
 from docgen.formatting import (BLANK_DATE, BLANK_DATETIME, checkboxes, chinese_date,
                                chinese_datetime, copies_phrase, production_date)
-from docgen.records import ROLES, Firm, Sampling, Trip
+from docgen.records import ROLES, Firm, Result, Sampling, Trip
 from docgen.settings import Settings
 from docgen.spec import FormSpec
 
@@ -24,7 +24,10 @@ SEAL_STATES = ("已封样", "未封样")
 CATEGORIES = ("监督抽查", "复查")
 _DATE_FIELDS = {"sampled_at", "online.ordered_at"}
 _DAY_FIELDS = {"sampled_on", "send_by", "task.valid_from", "task.valid_to", "task.result_due",
-               "issue_date", "trip_date"}
+               "issue_date", "trip_date", "result.report_date"}
+SERVICE_METHODS = ("直接送达", "留置送达", "邮寄送达", "委托送达", "电子送达", "公告送达")
+REPLIES = ("无异议", "将在规定期限内提出书面异议")
+BLANK_ITEM_ROWS = 3  # writing room in the failed-items table of a result notice with no result
 
 
 def _license_kind(license_type: str) -> str:
@@ -37,15 +40,29 @@ def _license_kind(license_type: str) -> str:
     return "其他"
 
 
+def _serial(trip: Trip, sampling: Sampling) -> int:
+    """The trailing number of the sample number, else the firm's place in the trip."""
+    digits = re.findall(r"\d+", sampling.sample_no)
+    return int(digits[-1]) if digits and int(digits[-1]) > 0 else trip.samplings.index(sampling) + 1
+
+
 def notice_number(trip: Trip, sampling: Sampling, settings: Settings) -> str:
     """The 通知书 number: given in the record, or 机关代字〔年〕N号 with N from the sample number."""
     if sampling.notice_no:
         return sampling.notice_no
     year = (trip.task.valid_from or trip.trip_date or date.today()).year
-    digits = re.findall(r"\d+", sampling.sample_no)
-    serial = int(digits[-1]) if digits and int(digits[-1]) > 0 else trip.samplings.index(sampling) + 1
     return settings.notice_number.format(short_name=trip.agency.short_name, year=year,
-                                         serial=serial)
+                                         serial=_serial(trip, sampling))
+
+
+def result_notice_number(trip: Trip, sampling: Sampling, settings: Settings) -> str:
+    """The 检验结果通知书 number, from the `result_notice_number` pattern (year of the report)."""
+    result = sampling.result
+    when = (result.report_date if result else None) or trip.task.valid_from or trip.trip_date
+    return settings.result_notice_number.format(
+        short_name=trip.agency.short_name, year=(when or date.today()).year,
+        serial=_serial(trip, sampling), sample_no=sampling.sample_no,
+        report_no=result.report_no if result else "")
 
 
 class _Builder:
@@ -53,8 +70,10 @@ class _Builder:
         self.blank = blank
         self.ctx: dict = {}
 
-    def put(self, path: str, value) -> None:
+    def put(self, path: str, value, room: bool = False) -> None:
+        """Store a value as text; `room`: an empty value leaves writing room, even when filled."""
         field = FIELDS[path]  # KeyError here is a programming error: a name missing from FIELDS
+        blank = self.blank or room
         if self.blank and field.onsite:
             text = ""
         elif isinstance(value, datetime):
@@ -65,14 +84,14 @@ class _Builder:
             text = "" if value is None else str(value)
         if not text:
             if path in _DATE_FIELDS:
-                text = BLANK_DATETIME if self.blank else NOT_APPLICABLE
+                text = BLANK_DATETIME if blank else NOT_APPLICABLE
             elif path in _DAY_FIELDS:
-                text = BLANK_DATE if self.blank else NOT_APPLICABLE
+                text = BLANK_DATE if blank else NOT_APPLICABLE
             else:
-                text = BLANK if self.blank else NOT_APPLICABLE
+                text = BLANK if blank else NOT_APPLICABLE
         self._store(path, text)
 
-    def _store(self, path: str, text: str) -> None:
+    def _store(self, path: str, text) -> None:
         node = self.ctx
         *parents, leaf = path.split(".")
         for part in parents:
@@ -162,7 +181,82 @@ def sampling_context(trip: Trip, sampling: Sampling, settings: Settings, *, blan
     b.put("terms.backup_hold", settings.backup_hold)
     b.put("terms.invoice_within", settings.invoice_within)
     b.put("terms.complaint_phone", settings.complaint_phone or trip.agency.phone)
+    _result_fields(b, trip, sampling, settings)
     return b.ctx
+
+
+def _result_fields(b: _Builder, trip: Trip, sampling: Sampling, settings: Settings) -> None:
+    """What the result notice, the 送达回证 and the envelope print. Without a result (before
+    testing, or a blank packet) they are writing room: the notice becomes a form to fill by hand."""
+    result = None if b.blank else sampling.result
+    room = result is None
+    b.put("result.notice_no", result_notice_number(trip, sampling, settings) if result else "",
+          room)
+    b.put("result.conclusion", result.conclusion if result else "", room)
+    b.put("result.report_no", result.report_no if result else "", room)
+    b.put("result.report_date", result.report_date if result else None, room)
+    b.put("result.remarks", result.remarks if result else "", room)
+    if result is None:
+        items = [dict.fromkeys(FIELDS["result.failed_items"].items, "")] * BLANK_ITEM_ROWS
+    else:
+        items = [{"no": str(n), "item": i.item or NOT_APPLICABLE,
+                  "requirement": i.requirement or NOT_APPLICABLE,
+                  "measured": i.measured or NOT_APPLICABLE, "verdict": i.verdict or NOT_APPLICABLE}
+                 for n, i in enumerate(result.items, start=1)]
+    b._store("result.failed_items", items)
+    b.put("result.statement", result_statement(result, sampling))
+    b.put("result.backup_disposal", backup_disposal(result, sampling, trip, settings))
+    b._store("result.reply_boxes", checkboxes(REPLIES, None))
+    b._store("service.method_boxes", checkboxes(SERVICE_METHODS, "邮寄送达"))
+    b.put("ems_no", sampling.ems_no, room=True)
+    sender = trip.agency if settings.result_sender == "agency" else trip.institution
+    b.party("sender", sender, ("name", "address", "postal_code", "phone", "contact"))
+    code = re.sub(r"\s", "", sampling.enterprise.postal_code)[:6]
+    b._store("enterprise.postal_digits", code.ljust(6, "　"))
+
+
+def result_statement(result: Result | None, sampling: Sampling) -> str:
+    """The sentence that states the conclusion (and, for a failure, asks for correction)."""
+    standard = sampling.product.standard or "产品执行标准"
+    if result is None:
+        return "检验结论及不合格项目如下。"
+    if not result.failed:
+        return f"经检验，该样品所检项目均符合{standard}的要求，检验结论为合格。"
+    return (f"经检验，该样品有{len(result.items)}项检验项目不符合{standard}的要求（见下表），"
+            "检验结论为不合格。请你单位立即查明原因，对不合格产品依法采取整改措施。")
+
+
+def backup_disposal(result: Result | None, sampling: Sampling, trip: Trip,
+                    settings: Settings) -> str:
+    """What becomes of the sealed backup sample: free after a pass, kept after a failure
+    (Hunan 2018 seal notice, REFERENCE §1.2 'Backup custody')."""
+    seal = f"（封样编号：{sampling.seal.seal_no}）" if sampling.seal.seal_no else ""
+    keep = (f"应继续封存、保持封条完好，不得擅自更换、隐匿、处理或者损毁，保存至异议期满后"
+            f"{settings.backup_hold}，并按照{trip.agency.name}的要求处置；申请复检的，复检使用封存的"
+            "备用样品。")
+    if result is None:
+        return (f"检验结论为合格的，异议期满后你单位可自行处置封存的备用样品{seal}；检验结论为"
+                f"不合格的，备用样品{keep}")
+    if not result.failed:
+        return f"本次检验结论为合格，异议期满且你单位未提出异议的，可自行处置封存的备用样品{seal}。"
+    return f"本次检验结论为不合格，你单位封存的备用样品{seal}{keep}"
+
+
+def label_context(trip: Trip, samplings, settings: Settings) -> dict:
+    """The address labels of a batch of firms, in rows of `label_columns` (the last row padded
+    with empty labels)."""
+    labels = []
+    for s in samplings:
+        firm = s.enterprise
+        contact = "　".join(part for part in (f"联系人：{firm.contact}" if firm.contact else "",
+                                              f"电话：{firm.phone}" if firm.phone else "") if part)
+        labels.append({"postal_code": firm.postal_code, "address": firm.address,
+                       "addressee": f"{firm.name}（收）", "contact": contact,
+                       "sample_line": f"抽样单编号：{s.sample_no}　检验结果通知书"})
+    n = settings.label_columns
+    labels += [dict.fromkeys(FIELDS["labels"].items, "")] * (-len(labels) % n)
+    rows = [labels[i:i + n] for i in range(0, len(labels), n)]
+    return {"labels": rows}
 
 
 def form_context(spec: FormSpec, base: dict, settings: Settings) -> dict:
@@ -179,7 +273,8 @@ def form_context(spec: FormSpec, base: dict, settings: Settings) -> dict:
 
 def _noun(title: str) -> str:
     """通知书 → 通知书, 抽样单 → 单, 认定表 → 表: how the copy note names the document."""
-    for suffix in ("通知书", "委托书", "告知单", "工作单", "反馈单", "付费单", "抽样单", "认定表"):
+    for suffix in ("通知书", "委托书", "告知单", "工作单", "反馈单", "付费单", "抽样单", "认定表",
+                   "回证"):
         if title.endswith(suffix):
             return suffix
     return "表"

@@ -1,6 +1,9 @@
 """The vocabulary of form fields: every name a template may use, with its label.
 
-`onsite` fields are only known at the firm, so a pre-trip (blank) packet leaves them blank.
+`onsite` fields are only known at the firm (or, for results, after testing), so a pre-trip
+(blank) packet leaves them blank. A list field (`items`) holds entries with those keys, for a
+Table block's rows ({%tr for item in result.failed_items %}); `nested` lists hold rows
+of entries.
 The same names are the variables of the Word templates ({{ enterprise.name }}) and the
 placeholders of the form specs ({enterprise.name}); a template override is linted against them.
 """
@@ -15,6 +18,8 @@ class Field:
     label: str
     onsite: bool = False
     underline: bool = True  # in running text a value is underlined, like a filled-in blank
+    items: tuple[str, ...] = ()  # a list field: the keys of each entry
+    nested: bool = False  # a list of rows, each a list of entries (label sheets)
 
 
 def _party(prefix: str, who: str, onsite: bool = False, **extra: str) -> list[Field]:
@@ -91,6 +96,22 @@ _FIELDS: list[Field] = [
     Field("terms.backup_hold", "备样保存期限"),
     Field("terms.objection_days", "异议期限（日）"),
     Field("terms.complaint_phone", "投诉电话"),
+    *_party("sender", "寄件单位"),
+    Field("enterprise.postal_digits", "受检单位邮政编码（逐位，六位）"),
+    Field("result.notice_no", "检验结果通知书编号", True),
+    Field("result.conclusion", "检验结论", True),
+    Field("result.report_no", "检验报告编号", True),
+    Field("result.report_date", "检验报告日期", True),
+    Field("result.failed_items", "不合格项目", True,
+          items=("no", "item", "requirement", "measured", "verdict")),
+    Field("result.statement", "检验结果说明", underline=False),
+    Field("result.backup_disposal", "备用样品处置", underline=False),
+    Field("result.reply_boxes", "回执意见"),
+    Field("result.remarks", "检验结果备注", True),
+    Field("service.method_boxes", "送达方式"),
+    Field("ems_no", "EMS邮件号码"),
+    Field("labels", "地址标签（按行）", underline=False, nested=True,
+          items=("postal_code", "address", "addressee", "contact", "sample_line")),
     Field("copy.label", "联次"),
     Field("copy.holder", "联次用途"),
     Field("copies_note", "联次说明", underline=False),

@@ -1,4 +1,5 @@
-"""Laying a form spec out on A4 pages: the header, bordered grids, paragraphs, page breaks.
+"""Laying a form spec out on A4 pages: the header, bordered grids and tables, paragraphs, cut
+lines, page breaks.
 
 Layout is pure: it returns pages as lists of drawing operations, which `pdf.py` replays on a
 reportlab canvas. A form is laid out once and drawn once per 联 copy.
@@ -13,7 +14,7 @@ from reportlab.lib.units import mm
 from docgen.context import lookup
 from docgen.fields import FIELDS
 from docgen.fonts import FontSet
-from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Row, Section
+from docgen.spec import PLACEHOLDER, Cell, Cut, FormSpec, Grid, Para, Row, Section, Table
 from docgen.textflow import Line, Measurer, wrap
 
 PAGE_W, PAGE_H = A4
@@ -26,9 +27,14 @@ THIN, THICK = 0.5, 1.0
 @dataclass
 class Page:
     """Drawing operations for one page: ('text', x, y, line, size), ('line', x1, y1, x2, y2, w),
-    ('rect', x, y, w, h, lw), ('image', jpeg, x, y, w, h) and ('footer', x, y, line, size)."""
+    ('dash', x1, y1, x2, y2, w), ('rect', x, y, w, h, lw[, rgb]), ('image', jpeg, x, y, w, h)
+    and ('footer', x, y, line, size). `size` is the paper (A4 unless an envelope); `frame`
+    (x0, y0, x1, y1) is where its text stays."""
 
     ops: list = field(default_factory=list)
+    size: tuple[float, float] = (PAGE_W, PAGE_H)
+    frame: tuple[float, float, float, float] = (MARGIN_X, MARGIN_BOTTOM / 2 - 1,
+                                                MARGIN_X + CONTENT_W, PAGE_H)
 
 
 def add_footers(pages: list[Page], label: str, m: Measurer) -> list[Page]:
@@ -123,11 +129,47 @@ class FormLayout:
         self.page = Page()
         self.bodies.append(self.page)
         self.y = self.top
-        for block in self.spec.blocks:
-            if isinstance(block, Para):
-                self._para(block)
-            else:
-                self._grid(block)
+        blocks = self.spec.blocks
+        for i, block in enumerate(blocks):
+            if isinstance(block, Cut):
+                self._keep_together(blocks[i:])
+                return
+            self._block(block)
+
+    def _block(self, block) -> None:
+        if isinstance(block, Para):
+            self._para(block)
+        elif isinstance(block, Table):
+            self._table(block)
+        elif isinstance(block, Cut):
+            self._cut(block)
+        else:
+            self._grid(block)
+
+    def _keep_together(self, blocks) -> None:
+        """Lay out `blocks` on this page, or all of them on a new page if they would spill."""
+        pages, ops, y = len(self.bodies), len(self.page.ops), self.y
+        for block in blocks:
+            self._block(block)
+        if len(self.bodies) > pages and y < self.top:
+            del self.bodies[pages:]
+            self.page = self.bodies[-1]
+            del self.page.ops[ops:]
+            self._new_page()
+            for block in blocks:
+                self._block(block)
+
+    def _cut(self, cut: Cut) -> None:
+        """A dashed line across the page, its caption in a gap in the middle."""
+        size = self.size * 0.85
+        line = self._wrap(cut.text, CONTENT_W / 2, size)[0]
+        self.y -= self.leading
+        x = MARGIN_X + (CONTENT_W - line.width) / 2
+        self._text(self.page, line, x, self.y - size * 0.35, size)
+        right = MARGIN_X + CONTENT_W
+        self.page.ops.append(("dash", MARGIN_X, self.y, x - 4, self.y, 0.6))
+        self.page.ops.append(("dash", x + line.width + 4, self.y, right, self.y, 0.6))
+        self.y -= self.leading * 0.6
 
     def _new_page(self) -> None:
         self.page = Page()
@@ -138,12 +180,11 @@ class FormLayout:
         size = {"body": self.size, "small": self.size * 0.85, "large": self.size * 1.2}[para.size]
         leading = size * 1.6
         indent = 2 * size if para.indent else 0
-        runs = [(t, f) for t, f in fill(para.text, self.ctx)]
+        runs = [(t, f and not para.plain) for t, f in fill(para.text, self.ctx)]
         if not any(t.strip() for t, _ in runs):
             return
-        lines = wrap([("　" * 2 if indent else "", False)] + runs, CONTENT_W, size,
-                     self.fonts.song, self.m) if indent else wrap(runs, CONTENT_W, size,
-                                                                  self.fonts.song, self.m)
+        face = self.fonts.hei if para.bold else self.fonts.song
+        lines = wrap(([("　" * 2, False)] if indent else []) + runs, CONTENT_W, size, face, self.m)
         self.y -= para.space_before * leading
         for line in lines:
             if self.y - leading < self.bottom:
@@ -165,8 +206,35 @@ class FormLayout:
                 rows += [self._row(r, label_w, unit, item.label) for r in item.rows]
             else:
                 rows.append(self._row(item, 0, (CONTENT_W) / grid.columns, None))
+        self._rows(rows, label_w)
+
+    def _table(self, table: Table) -> None:
+        """A header row, then one row per list entry; entry values are printed literally."""
+        unit = CONTENT_W / table.width
+        header = self._row_of([(Cell(c.header, c.span, "label", "center"), [(c.header, False)])
+                               for c in table.columns], unit, self.fonts.hei)
+        header.splittable = False
+        entries = lookup(self.ctx, table.list_path)
+        if entries:
+            rows = [self._row_of([(Cell("", c.span, "value", c.align,
+                                        2 if not any(entry.values()) else 1),
+                                   [(entry[c.key], False)]) for c in table.columns], unit)
+                    for entry in entries]
+        else:
+            empty = Cell(table.empty_text, table.width, "value", "center")
+            rows = [self._row_of([(empty, fill(table.empty_text, self.ctx))], unit)]
+        self._rows(rows, 0, header)
+
+    def _rows(self, rows: list[_RowBox], label_w: float, header: _RowBox | None = None) -> None:
+        """Place bordered rows, closing the table at each page break (and repeating `header`
+        at the top of each page)."""
         self.y -= 2
+        if header and rows and self.y - header.height - min(rows[0].height, 2 * self.leading
+                                                           + 2 * PAD_Y) < self.bottom:
+            self._new_page()  # never a header alone at the foot of a page
         grid_top, run_start, run_label = self.y, self.y, None
+        if header:
+            self._place(header, label_w, None, self.y)
         for row in rows:
             while True:
                 if self.y - row.height >= self.bottom:
@@ -178,27 +246,35 @@ class FormLayout:
                 self._close_grid(grid_top, run_label, run_start, label_w)
                 self._new_page()
                 grid_top, run_start, run_label = self.y, self.y, None
+                if header:
+                    self._place(header, label_w, None, self.y)
             run_label, run_start = self._place(row, label_w, run_label, run_start)
         self._close_grid(grid_top, run_label, run_start, label_w)
 
     def _row(self, row: Row, x0: float, unit: float, section: str | None) -> _RowBox:
-        cells, x, height = [], MARGIN_X + x0, 0.0
+        return self._row_of([(c, fill(c.text, self.ctx)) for c in row.cells], unit, x0=x0,
+                            section=section)
+
+    def _row_of(self, cells, unit: float, face=None, x0: float = 0,
+                section: str | None = None) -> _RowBox:
+        """A row from (cell, text runs) pairs; the runs are printed as they are."""
+        out, x, height = [], MARGIN_X + x0, 0.0
         splittable = True
-        for cell in row.cells:
+        for cell, runs in cells:
             w = cell.span * unit
             inner = w - 2 * PAD_X
-            face = self.fonts.song
-            lines = self._wrap(cell.text, inner, face=face)
+            lines = wrap([(t, False) for t, _ in runs], inner, self.size, face or self.fonts.song,
+                         self.m)
             date_line = None
             n = max(len(lines), cell.lines)
             if cell.style == "sign":
                 splittable = False
                 date_line = self._wrap(cell.date or "年　　月　　日", inner)[0]
                 n = max(len(lines) + 2, cell.lines)
-            cells.append(_CellBox(x, w, cell, lines, date_line))
+            out.append(_CellBox(x, w, cell, lines, date_line))
             height = max(height, n * self.leading + 2 * PAD_Y)
             x += w
-        return _RowBox(cells, height, section, splittable)
+        return _RowBox(out, height, section, splittable)
 
     def _split(self, row: _RowBox, room: float) -> tuple[_RowBox, _RowBox] | None:
         """Split a tall row between pages at a line boundary, or None if under two lines fit."""

@@ -73,10 +73,21 @@ def draw_page(c: Canvas, page: Page) -> None:
                 text.textOut(seg.text)
         elif kind == "line":
             rules.append(op[1:])
+        elif kind == "dash":
+            _, x1, y1, x2, y2, w = op
+            c.saveState()
+            c.setLineWidth(w)
+            c.setDash(3, 2)
+            c.line(x1, y1, x2, y2)
+            c.restoreState()
         elif kind == "rect":
-            _, x, y, w, h, lw = op
+            _, x, y, w, h, lw, *rgb = op
+            c.saveState()
             c.setLineWidth(lw)
+            if rgb:
+                c.setStrokeColorRGB(*rgb[0])
             c.rect(x, y, w, h, stroke=1, fill=0)
+            c.restoreState()
         elif kind == "image":
             _, data, x, y, w, h = op
             c.drawImage(ImageReader(BytesIO(data)), x, y, w, h)
@@ -112,6 +123,7 @@ def write_pdf(out: BinaryIO | str, parts: list[Part], *, title: str, author: str
                 c.bookmarkPage(key)
                 c.addOutlineEntry(title, key, level=level)
             pending = []
+            c.setPageSize(page.size)  # envelopes are not A4
             draw_page(c, page)
             c.showPage()
     c.showOutline()

@@ -139,7 +139,7 @@ def render_result_firm(renderer: Renderer, trip: Trip, sampling: Sampling, *,
     first = len(writer.pages)
     for page in report_reader.pages:
         writer.add_page(page)
-    writer.add_outline_item(f"{LAB_REPORT_TITLE}（{sampling.result.report_no}）", first)
+    writer.add_outline_item(title=f"{LAB_REPORT_TITLE}（{sampling.result.report_no}）", page_number=first)
     for code in FIRM_FORMS[1:]:
         _append(writer, reader, cut[code])
     writer.add_metadata({"/Title": f"检验结果通知（{firm_label(sampling)}）", "/Author": author,
@@ -159,10 +159,11 @@ def _append(writer: PdfWriter, reader: PdfReader, piece: tuple[int, int, list[Pa
     heading, offset = None, first
     for part in parts:
         if part.pages:
-            writer.add_outline_item(part.title, offset, parent=heading if part.level else None)
+            writer.add_outline_item(title=part.title, page_number=offset,
+                                    parent=heading if part.level else None)
             offset += len(part.pages)
         else:
-            heading = writer.add_outline_item(part.title, offset)
+            heading = writer.add_outline_item(title=part.title, page_number=offset)
 
 
 def batch_pdf(trip: Trip, firms: list[tuple[Sampling, bytes]], mail_pages: bytes | None,

@@ -29,7 +29,7 @@ DEFAULT_COPIES: dict[str, dict] = {
     # Result mailing (our choice, no source found): the notice goes to the firm with a copy on
     # file; the 送达回证 travels with it and comes back signed; envelopes and labels are single.
     "result_notice": {"unit": "份", "holders": ["寄送被抽样单位", "组织监督抽查部门存档"]},
-    "service_receipt": {"unit": "份", "holders": ["随文书寄送受送达人，签收后寄回存档"]},
+    "service_receipt": {"unit": "份", "holders": ["随文书寄送，签收后寄回"]},
     "envelope": {"unit": "份", "holders": [""]},
     "label_sheet": {"unit": "份", "holders": [""]},
 }

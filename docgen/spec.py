@@ -94,9 +94,47 @@ class Para:
     size: Literal["body", "small", "large"] = "body"
     bold: bool = False
     space_before: float = 0  # in lines
+    plain: bool = False  # values printed as text, not underlined (signature and date lines)
 
 
-Block = Union[Grid, Para]
+@dataclass(frozen=True)
+class Column:
+    """One column of a Table: its header, the key it prints from each entry, its grid span."""
+
+    header: str
+    key: str
+    span: int = 1
+    align: Align = "left"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A bordered table with one row per entry of a list field (failed test items), under a
+    header row that repeats on each page; `empty_text` fills one row when the list is empty."""
+
+    list_path: str
+    columns: tuple[Column, ...]
+    empty_text: str = ""
+
+    def __init__(self, list_path: str, columns, empty_text: str = ""):
+        object.__setattr__(self, "list_path", list_path)
+        object.__setattr__(self, "columns", tuple(c if isinstance(c, Column) else Column(*c)
+                                                  for c in columns))
+        object.__setattr__(self, "empty_text", empty_text)
+
+    @property
+    def width(self) -> int:
+        return sum(c.span for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A dashed cut line across the page with a caption in the middle (a reply slip below it)."""
+
+    text: str = "（沿此线剪下）"
+
+
+Block = Union[Grid, Para, Table, Cut]
 
 
 @dataclass(frozen=True)
@@ -108,6 +146,14 @@ class FormSpec:
     subtitle: str = ""
     font_size: float = 10.5  # body text in pt (五号); dense forms use 9 (小五)
     required: tuple[str, ...] = field(default=())  # fields a template override must keep
+    # A form that is no grid of blocks (an envelope, a label sheet) names its own layout,
+    # drawn by docgen.mailing and built for Word by docgen.mailing_word, and gives the texts
+    # it places as (slot, text) pairs.
+    layout: str = ""
+    slots: tuple[tuple[str, str], ...] = field(default=())
+
+    def slot(self, name: str) -> str:
+        return dict(self.slots)[name]
 
     def placeholders(self) -> list[str]:
         """Every field the form prints, in order of first use."""
@@ -121,9 +167,16 @@ class FormSpec:
         yield self.title
         yield self.subtitle
         yield self.number
+        for _, text in self.slots:
+            yield text
         for block in self.blocks:
-            if isinstance(block, Para):
+            if isinstance(block, (Para, Cut)):
                 yield block.text
+                continue
+            if isinstance(block, Table):
+                yield "{%s}" % block.list_path
+                yield block.empty_text
+                yield from (c.header for c in block.columns)
                 continue
             for row in block.rows:
                 yield from ([row.label] if isinstance(row, Section) else [])
@@ -133,11 +186,18 @@ class FormSpec:
                         yield cell.date
 
     def check(self) -> None:
-        """Fail fast on a spec that names an unknown field or does not fill its grid rows."""
+        """Fail fast on a spec that names an unknown field, does not fill its grid rows or
+        prints a table column its list does not have."""
         unknown = [p for p in self.placeholders() if p not in FIELDS]
         if unknown:
             raise ValueError(f"form {self.code}: unknown fields {unknown}")
         for block in self.blocks:
+            if isinstance(block, Table):
+                keys = FIELDS[block.list_path].items
+                if not keys:
+                    raise ValueError(f"form {self.code}: {block.list_path} is not a list field")
+                if bad := [c.key for c in block.columns if c.key not in keys]:
+                    raise ValueError(f"form {self.code}: {block.list_path} entries have no {bad}")
             if isinstance(block, Grid):
                 for row in block.rows:
                     for r in row.rows if isinstance(row, Section) else (row,):

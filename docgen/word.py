@@ -166,6 +166,9 @@ def sample_context() -> dict:
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = f.label
+        if f.items:  # a list: two entries (four per row for a label sheet's rows)
+            entry = {key: f"{f.label}（{key}）" for key in f.items}
+            node[leaf] = [[entry] * 4] * 2 if f.nested else [entry] * 2
     ctx["copies"] = [{"label": "第一联", "holder": "交受检单位"},
                      {"label": "第二联", "holder": "抽样单位留存"}]
     return ctx

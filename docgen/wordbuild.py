@@ -3,20 +3,22 @@
 The templates are ordinary .docx files in templates_docx/, with {{ field }} tags where values
 go and one `{%p for copy in copies %}` loop that repeats the form for each 联. A bureau can
 open and restyle them in Word; `python -m docgen templates` rebuilds them from the specs.
+Forms with their own layout (envelope, label sheet) are built by docgen.mailing_word.
 """
 from __future__ import annotations
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from docgen.fields import FIELDS
 from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAD_X
-from docgen.spec import PLACEHOLDER, Cell, FormSpec, Grid, Para, Section
+from docgen.settings import Settings
+from docgen.spec import PLACEHOLDER, Cell, Cut, FormSpec, Grid, Para, Section, Table
 
 BODY_FONT, TITLE_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -92,7 +94,18 @@ def _para(doc, para: Para, size: float) -> None:
     _spacing(p, size * 1.1, before=para.space_before * size * 1.6)
     if para.indent:
         p.paragraph_format.first_line_indent = Pt(2 * size)
-    _runs(p, para.text, size, True, bold=para.bold)
+    _runs(p, para.text, size, not para.plain, TITLE_FONT if para.bold else BODY_FONT,
+          bold=para.bold)
+
+
+def _cut(doc, cut: Cut, size: float) -> None:
+    """The caption centred on a dashed line: hyphen tab leaders before and after it."""
+    p = doc.add_paragraph()
+    _spacing(p, size, before=size)
+    stops = p.paragraph_format.tab_stops
+    stops.add_tab_stop(Pt(CONTENT_W / 2), WD_TAB_ALIGNMENT.CENTER, WD_TAB_LEADER.DASHES)
+    stops.add_tab_stop(Pt(CONTENT_W), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DASHES)
+    _runs(p, f"\t{cut.text}\t", size * 0.85, False)
 
 
 def _cell_text(cell, spec_cell: Cell, size: float) -> None:
@@ -132,6 +145,51 @@ def _row_height(row, lines: int, size: float) -> None:
     height.set(qn("w:val"), str(int((lines * size * 1.45 + 5) * 20)))
     height.set(qn("w:hRule"), "atLeast")
     tr_pr.append(height)
+
+
+def _merged_row(table, i: int, text: str, size: float, align="left") -> None:
+    """Row i as one cell holding `text` (a docxtpl {%tr %} tag, or the empty-list line)."""
+    row = table.rows[i]
+    cell = row.cells[0].merge(row.cells[-1])
+    cell.paragraphs[0].alignment = _ALIGN[align]
+    _runs(cell.paragraphs[0], text, size, False)
+
+
+def _table(doc, table: Table, size: float) -> None:
+    """Header row (repeated on each page), one {%tr for %} row per entry, and the line shown
+    instead when the list is empty."""
+    n = table.width
+    t = doc.add_table(rows=7, cols=n)
+    t.style = "Table Grid"
+    _cell_margins(t, PAD_X)
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    for row in t.rows:
+        for cell in row.cells:
+            cell.width = Pt(CONTENT_W / n)
+    header, item = t.rows[0], t.rows[2]
+    col = 0
+    for c in table.columns:
+        for row, text, face, align in ((header, c.header, TITLE_FONT, "center"),
+                                       (item, "{{ item.%s }}" % c.key, BODY_FONT, c.align)):
+            cell = row.cells[col]
+            if c.span > 1:
+                cell = cell.merge(row.cells[col + c.span - 1])
+            p = cell.paragraphs[0]
+            _spacing(p, size, leading=1.2)
+            p.alignment = _ALIGN[align]
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            _fonts(p.add_run(text), face, size)  # entry values are not spec placeholders
+        col += c.span
+    _row_height(header, 1, size)
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # after w:trHeight
+    _row_height(item, 1, size)
+    _merged_row(t, 1, "{%%tr for item in %s %%}" % table.list_path, size)
+    _merged_row(t, 3, "{%tr endfor %}", size)
+    _merged_row(t, 4, "{%%tr if not %s %%}" % table.list_path, size)
+    _merged_row(t, 5, table.empty_text, size, "center")
+    _row_height(t.rows[5], 1, size)
+    _merged_row(t, 6, "{%tr endif %}", size)
 
 
 def _grid(doc, grid: Grid, size: float) -> None:
@@ -178,14 +236,15 @@ def _grid(doc, grid: Grid, size: float) -> None:
             section_start = None
 
 
-def build_template(spec: FormSpec):
-    """The python-docx Document of a form's Word template."""
+def new_document(spec: FormSpec, page: tuple, margins: tuple):
+    """An empty document: paper (width, height), margins (top, right, bottom, left), body font."""
     doc = Document()
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Pt(MARGIN_X)
-    section.top_margin, section.bottom_margin = Pt(MARGIN_TOP), Pt(MARGIN_BOTTOM)
+    width, height = page
+    section.orientation = WD_ORIENT.PORTRAIT if width < height else WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = width, height
+    (section.top_margin, section.right_margin, section.bottom_margin,
+     section.left_margin) = margins
     normal = doc.styles["Normal"]
     normal.font.name = LATIN_FONT
     normal.font.size = Pt(spec.font_size)
@@ -193,12 +252,38 @@ def build_template(spec: FormSpec):
     doc.core_properties.title = spec.title
     doc.core_properties.author = "spotcheck"
     doc.core_properties.comments = f"form:{spec.code}"
+    return doc
+
+
+def template_settings(spec: FormSpec, settings: Settings) -> tuple:
+    """The settings a form's Word template is built from (the envelope size, the label grid)."""
+    if spec.layout == "envelope":
+        return (settings.envelope_size,)
+    if spec.layout == "label_sheet":
+        return (settings.label_columns, settings.label_rows, settings.label_width,
+                settings.label_height, settings.label_margin_top, settings.label_margin_left,
+                settings.label_gap_x, settings.label_gap_y)
+    return ()
+
+
+def build_template(spec: FormSpec, settings: Settings | None = None):
+    """The python-docx Document of a form's Word template."""
+    if spec.layout:
+        from docgen.mailing_word import BUILDERS  # it builds on the helpers here
+
+        return BUILDERS[spec.layout](spec, settings or Settings())
+    doc = new_document(spec, (Mm(210), Mm(297)),
+                       (Pt(MARGIN_TOP), Pt(MARGIN_X), Pt(MARGIN_BOTTOM), Pt(MARGIN_X)))
     size = spec.font_size
     _tag(doc, "{%p for copy in copies %}")
     _header(doc, spec, size)
     for block in spec.blocks:
         if isinstance(block, Para):
             _para(doc, block, size)
+        elif isinstance(block, Table):
+            _table(doc, block, size)
+        elif isinstance(block, Cut):
+            _cut(doc, block, size)
         else:
             _grid(doc, block, size)
     _tag(doc, "{%p if not loop.last %}")

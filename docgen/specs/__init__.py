@@ -4,12 +4,13 @@ from __future__ import annotations
 from docgen.spec import FormSpec
 from docgen.specs.letters import AUTHORIZATION, NOTICE, SEAL_NOTICE
 from docgen.specs.onsite import FEEDBACK, NO_SAMPLE, REFUSAL
+from docgen.specs.results import ENVELOPE, LABEL_SHEET, RESULT_NOTICE, SERVICE_RECEIPT
 from docgen.specs.slips import PAYMENT_SLIP, SAMPLING_SLIP
 
 FORMS: dict[str, FormSpec] = {
     spec.code: spec
     for spec in (NOTICE, SAMPLING_SLIP, PAYMENT_SLIP, SEAL_NOTICE, REFUSAL, NO_SAMPLE,
-                 FEEDBACK, AUTHORIZATION)
+                 FEEDBACK, AUTHORIZATION, RESULT_NOTICE, SERVICE_RECEIPT, ENVELOPE, LABEL_SHEET)
 }
 
 for _spec in FORMS.values():

@@ -22,7 +22,8 @@ JINCHENG = DEMO / "trip-jincheng-cable.json"
 COPIES = {  # the README's table
     "notice": "一式三联", "sampling_slip": "一式四联", "payment_slip": "一式两联",
     "seal_notice": "一式两份", "refusal": "一式三份", "no_sample": "一式三份",
-    "feedback": "一式两份", "authorization": "一份",
+    "feedback": "一式两份", "authorization": "一份", "result_notice": "一式两份",
+    "service_receipt": "一份", "envelope": "一份", "label_sheet": "一份",
 }
 
 
@@ -51,7 +52,7 @@ def only_firms(trip: dict, *numbers: str) -> dict:
 def test_forms_lists_every_form_code_with_its_chinese_title_and_copies(capsys):
     assert main(["forms"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(FORMS) == 8
+    assert len(lines) == len(FORMS) == 12
     for line, (code, spec) in zip(lines, FORMS.items()):
         assert line.split()[0] == code
         assert f"{spec.title}{spec.subtitle}" in line

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 from io import BytesIO
 
 from docgen.loading import load_trip
-from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_X, PAGE_W
+from docgen.layout import CONTENT_W, MARGIN_BOTTOM, MARGIN_X, PAGE_W, Page
 from tests.conftest import squash
 
 
@@ -45,10 +45,12 @@ def test_no_text_runs_off_the_page(renderer, jincheng, write_trip):
         for code in FORMS:
             for part in renderer.pdf_parts(code, trip, sampling, False):
                 for page in part.pages:
+                    left, bottom, right, top = page.frame  # envelopes and labels have their own
                     for op in page.ops:
                         if op[0] in ("text", "footer"):
                             _, x, y, line, size = op
-                            assert x >= MARGIN_X - 0.5 and x + line.width <= MARGIN_X + CONTENT_W + 0.5, (
+                            assert x >= left - 0.5 and x + line.width <= right + 0.5, (
                                 code, "".join(seg.text for seg in line.segments))
-                            assert MARGIN_BOTTOM / 2 - 1 <= y <= 842, code
+                            assert bottom <= y <= top, code
     assert MARGIN_X + CONTENT_W < PAGE_W
+    assert Page().frame[:3] == (MARGIN_X, MARGIN_BOTTOM / 2 - 1, MARGIN_X + CONTENT_W)

@@ -70,8 +70,10 @@ def test_manifest_lists_every_file_with_its_checksum(jincheng_packet):
         data = (out / path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"]
         assert f["format"] in ("pdf", "docx", "zip") and f["size"] == len(data)
-    assert {f["form"] for f in manifest["files"]} >= set(FORMS) | {"photos", "packet", "trip",
-                                                                   "docx_zip"}
+    forms = {f["form"] for f in manifest["files"]}
+    packet_forms = {code for codes in BY_OUTCOME.values() for code in codes}
+    assert forms >= packet_forms | {"photos", "packet", "trip", "docx_zip"}
+    assert not forms & {"result_notice", "service_receipt", "envelope", "label_sheet"}
 
 
 def test_each_firm_gets_the_forms_its_outcome_calls_for(jincheng_packet):
