@@ -48,7 +48,7 @@ RESULT_NOTICE = FormSpec(
             Row(L("抽样单编号", 2), V("sample_no", 4), L("检验报告编号", 2),
                 V("result.report_no", 4)),
             Row(L("企业意见", 2), V("result.reply_boxes", 10)),
-            Row(Sign("签收人（签字）：\n联系电话：", 6, lines=3), Sign("企业（盖章）：", 6, lines=3)),
+            Row(Sign("签收人（签字）：　　　　　联系电话：", 7, lines=3), Sign("企业（盖章）：", 5, lines=3)),
         ),
         Para("请签字盖章后将本回执寄回：{sender.name}，{sender.address}，邮政编码{sender.postal_code}。",
              size="small", space_before=0.3),
