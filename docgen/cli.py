@@ -47,10 +47,10 @@ def cmd_packet(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_results(args, settings: Settings) -> int:
-    from docgen.results import build_results, load_results
+def _load_with_results(args, settings: Settings, renderer: Renderer):
+    """The trip file, with the results file (--results) put on its samplings."""
+    from docgen.results import load_results
 
-    renderer = Renderer(settings)
     args.blank = False
     trip = _load(args, settings, renderer)
     if args.results:
@@ -58,6 +58,14 @@ def cmd_results(args, settings: Settings) -> int:
                             check_text=renderer.fonts.missing,
                             check_report=partial(inspect_report,
                                                  max_bytes=settings.lab_report_max_bytes))
+    return trip
+
+
+def cmd_results(args, settings: Settings) -> int:
+    from docgen.results import build_results
+
+    renderer = Renderer(settings)
+    trip = _load_with_results(args, settings, renderer)
     entries = build_results(trip, Path(args.out), sample_nos=args.sample or None,
                             mailer=args.mailer, renderer=renderer, overwrite=args.overwrite,
                             progress=_progress(len(args.sample or trip.samplings), "结果通知"))
@@ -70,14 +78,8 @@ def cmd_results(args, settings: Settings) -> int:
 
 def cmd_lists(args, settings: Settings) -> int:
     from docgen.lists import write_lists
-    from docgen.results import load_results
 
-    renderer = Renderer(settings)
-    args.blank = False
-    trip = _load(args, settings, renderer)
-    if args.results:
-        trip = load_results(trip, Path(args.results), settings=settings,
-                            check_text=renderer.fonts.missing)
+    trip = _load_with_results(args, settings, Renderer(settings))
     out = Path(args.out)
     for path in write_lists(trip, out):
         print(path)

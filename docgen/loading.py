@@ -421,14 +421,19 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
                 trip_date=trip_date, samplings=tuple(samplings))
 
 
-def load_trip(path: Path, **kwargs) -> Trip:
-    """Read and check a trip file; JSON numbers with a fraction are read as Decimal, never float."""
-    path = Path(path)
+def read_json(path: Path, *, record: str = "trip", field: str = "trip"):
+    """A JSON file's content; numbers with a fraction are read as Decimal, never float."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"), parse_float=Decimal)
     except OSError as exc:
-        raise TripError(str(path), [Problem("trip", "trip", f"无法读取文件：{exc.strerror}")]) from None
+        raise TripError(str(path), [Problem(record, field, f"无法读取文件：{exc.strerror}")]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TripError(str(path), [Problem("trip", "trip", f"不是有效的 JSON：{exc}")]) from None
+        raise TripError(str(path), [Problem(record, field, f"不是有效的 JSON：{exc}")]) from None
+
+
+def load_trip(path: Path, **kwargs) -> Trip:
+    """Read and check a trip file."""
+    path = Path(path)
+    data = read_json(path)
     trip = parse_trip(data, source=str(path), trip_dir=path.parent, **kwargs)
     return Trip(**{**trip.__dict__, "source": path})

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from pypdf import PdfReader, PdfWriter
 
@@ -234,16 +235,37 @@ def publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build_packet(trip: Trip, out: Path, *, blank: bool = False, jobs: int = 1,
-                 renderer: Renderer | None = None, overwrite: bool = False,
-                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[FileEntry]:
-    """Render the whole trip into `out`; returns the manifest entries."""
-    renderer = renderer or Renderer()
+@contextmanager
+def staged_output(out: Path, overwrite: bool) -> Iterator[Path]:
+    """A temporary folder beside `out` to write into; renamed into place when the block ends,
+    removed if it raises, so `out` is complete or untouched."""
     out = Path(out).resolve()
     prepare_output(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
+        yield tmp
+        publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_manifest(root: Path, trip: Trip, entries: list[FileEntry], **meta) -> None:
+    manifest = {"task": {"code": trip.task.code, "name": trip.task.name},
+                "agency": trip.agency.name, **meta,
+                "generated_at": datetime.now().isoformat(timespec="seconds"),
+                "files": [asdict(e) for e in entries]}
+    (root / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                        encoding="utf-8")
+
+
+def build_packet(trip: Trip, out: Path, *, blank: bool = False, jobs: int = 1,
+                 renderer: Renderer | None = None, overwrite: bool = False,
+                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[FileEntry]:
+    """Render the whole trip into `out`; returns the manifest entries."""
+    renderer = renderer or Renderer()
+    with staged_output(out, overwrite) as tmp:
         per_firm: list[list[FileEntry]] = [[] for _ in trip.samplings]
         for i, entries_of_firm in render_firms(renderer, trip, blank, jobs=jobs, root=tmp,
                                                 progress=progress):
@@ -251,18 +273,6 @@ def build_packet(trip: Trip, out: Path, *, blank: bool = False, jobs: int = 1,
         entries = [e for firm in per_firm for e in firm]
         entries.append(_merge_trip(tmp, trip, per_firm))
         entries.append(_zip_docx(tmp, entries))
-        manifest = {
-            "task": {"code": trip.task.code, "name": trip.task.name},
-            "agency": trip.agency.name,
-            "source": str(trip.source) if trip.source else None,
-            "blank": blank,
-            "generated_at": datetime.now().isoformat(timespec="seconds"),
-            "files": [asdict(e) for e in entries],
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
-        publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_manifest(tmp, trip, entries, source=str(trip.source) if trip.source else None,
+                       blank=blank)
     return entries

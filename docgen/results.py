@@ -5,22 +5,17 @@ Like trip packets, the output folder appears complete or not at all.
 """
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import zipfile
-from dataclasses import asdict, replace
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 from typing import Callable, Iterable
 
 from pypdf import PdfReader, PdfWriter
 
-from docgen.loading import Problem, TripError, _Reader, _check_glyphs, read_result
+from docgen.loading import Problem, TripError, _Reader, _check_glyphs, read_json, read_result
 from docgen.packets import (FileEntry, PacketError, RenderedFile, _cut, firm_label,
-                            prepare_output, publish)
+                            staged_output, write_manifest)
 from docgen.pdf import Part
 from docgen.records import Sampling, Trip
 from docgen.render import Renderer
@@ -67,12 +62,7 @@ def apply_results(trip: Trip, data, *, source: str, base_dir: Path, settings: Se
 
 def load_results(trip: Trip, path: Path, **kwargs) -> Trip:
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-    except OSError as exc:
-        raise TripError(str(path), [Problem("results", "result", f"无法读取文件：{exc.strerror}")]) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TripError(str(path), [Problem("results", "result", f"不是有效的 JSON：{exc}")]) from None
+    data = read_json(path, record="results", field="result")
     return apply_results(trip, data, source=str(path), base_dir=path.parent, **kwargs)
 
 
@@ -247,24 +237,10 @@ def build_results(trip: Trip, out: Path, *, sample_nos: Iterable[str] | None = N
     """Write the result packets of the selected firms into `out`; returns the manifest."""
     renderer = renderer or Renderer()
     samplings = select_for_results(trip, sample_nos)
-    out = Path(out).resolve()
-    prepare_output(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+    with staged_output(out, overwrite) as tmp:
         per_firm, batch = render_result_batch(renderer, trip, samplings, mailer=mailer,
                                               progress=progress)
         entries = [f.write(tmp) for files in per_firm.values() for f in files]
         entries += [f.write(tmp) for f in batch]
-        manifest = {"task": {"code": trip.task.code, "name": trip.task.name},
-                    "agency": trip.agency.name, "kind": "results", "mailer": mailer,
-                    "generated_at": datetime.now().isoformat(timespec="seconds"),
-                    "files": [asdict(e) for e in entries]}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
-        publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_manifest(tmp, trip, entries, kind="results", mailer=mailer)
     return entries
-
