@@ -52,13 +52,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
 
     from archive.jobs import JobRunner
-    from webapp import admin, auth, records, trips, visits
+    from webapp import (admin, auth, deadlines, mailing, records, resultdocs, results, trips,
+                        visits)
 
     app.extensions["jobs"] = JobRunner(app.extensions["archive"])
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(trips.bp)
     app.register_blueprint(visits.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(resultdocs.bp)
+    app.register_blueprint(mailing.bp)
+    app.register_blueprint(deadlines.bp)
     app.register_blueprint(admin.bp)
 
     @app.before_request
@@ -91,3 +96,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def archive() -> Archive:
     return current_app.extensions["archive"]
+
+
+def read_upload(name: str, limit: int) -> tuple[bytes | None, str]:
+    """An uploaded file's bytes (None when none was chosen) and its name, read no further than
+    one byte past `limit`: the service that checks it refuses it as too big, saying the limit."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return None, ""
+    return upload.read(limit + 1), upload.filename

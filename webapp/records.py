@@ -16,7 +16,8 @@ from webapp.auth import roles_required
 
 bp = Blueprint("records", __name__)
 MEDIA = {"pdf": "application/pdf",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 SEARCH_ROLES = ("records", "clerk", "mailing")
 
 

@@ -140,7 +140,9 @@ def packet(code: str, fmt: str):
 @bp.route("/jobs/<int:job_id>")
 @roles_required("clerk")
 def job(job_id: int):
-    job = runner().job(job_id) or abort(404)
+    job = runner().job(job_id)
+    if job is None or job.kind != "generate":  # a result-packet job has its own page
+        abort(404)
     return render_template("trips/job.html", job=job)
 
 

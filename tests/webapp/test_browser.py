@@ -132,3 +132,42 @@ def test_clerk_records_a_visit_with_a_photo_and_archives_its_forms(server, page,
     assert page.locator(".thumbs img").count() >= 2
     page.click("button:has-text('生成并归档填写完整的文书')")
     assert "已生成并归档" in page.content()
+
+
+def test_mailing_clerk_scans_ems_numbers_records_signed_for_and_watches_the_window(
+        server, page, seeded, tmp_path):
+    from datetime import date
+
+    from docgen.deadlines import days_left
+    from docgen.ems import s10_check_digit
+    from tests.conftest import DEMO
+
+    seeded.results.import_file(DEMO / "results-jincheng-cable.json", actor="test")
+    number = f"EA20000001{s10_check_digit('20000001')}CN"
+    _sign_in(page, server, "mailing")
+    page.click("header nav >> text=结果邮寄")
+    page.click("nav.tabs >> text=JC2023-01-DX")
+    focused = "document.activeElement.getAttribute('aria-label')"
+    assert page.evaluate(focused) == "JC2023DX0001 的 EMS 单号"
+    page.keyboard.type(number.lower())  # what a barcode scanner does: the digits, then Enter
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"text=已登记 EMS {number}")
+    assert page.evaluate(focused) == "JC2023DX0002 的 EMS 单号"  # ready for the next scan
+    page.keyboard.type("EA123456780CN")  # a misread: the check digit is wrong
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#row-JC2023DX0002 .field-error:has-text('校验位错误')")
+    assert page.evaluate(focused) == "JC2023DX0002 的 EMS 单号"
+    page.screenshot(path=str(tmp_path / "mailing.png"))
+
+    page.fill("#signed input[name=key]", number)
+    page.fill("#signed input[name=signed_by]", "李四（代收）")
+    page.click("#signed button[type=submit]")
+    end = seeded.mailings.window_end(date.today())
+    page.wait_for_selector(f"text=异议期至 {end}")
+
+    page.click("header nav >> text=送达期限")
+    row = page.locator("#state-window_open tr", has_text="JC2023DX0001")
+    assert str(end) in row.inner_text()
+    assert f"剩 {days_left(end, date.today())} 天" in row.inner_text()
+    assert page.locator("#state-to_send", has_text="JC2023DX0003").count() == 1
+    page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
