@@ -14,8 +14,8 @@ from archive.models import Document, Sampling, Task
 from docgen.loading import Problem, TripError
 from docgen.results import render_result_batch
 
-# the batch files kept in the archive (envelopes are kept per firm, the Word ZIP is derived)
-_KEPT_BATCH_FORMS = ("result_batch", "label_sheet")
+# the batch files kept in the archive (envelopes.pdf is not: the envelopes are kept per firm)
+KEPT_BATCH_FORMS = ("result_batch", "label_sheet", "result_docx_zip")
 
 
 class ResultDocsError(TripError):
@@ -84,7 +84,7 @@ class ResultDocs:
             a.archive_files(kept, task_id=task_id, sampling_id=ids[sample_no], actor=actor)
             run.firms.append(sample_no)
             run.documents += len(kept)
-        kept = [f for f in batch if f.form in _KEPT_BATCH_FORMS]
+        kept = [f for f in batch if f.form in KEPT_BATCH_FORMS]
         run.batch = a.archive_files(kept, task_id=task_id, sampling_id=None, actor=actor)
         run.documents += len(kept)
         with a.session() as s:

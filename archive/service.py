@@ -601,4 +601,5 @@ def _title(form: str) -> str:
 
     return {"photos": "抽样现场照片", "packet": "抽查文书合订本", "lab_report": "检验报告",
             "result_packet": "检验结果通知合订本", "result_batch": "检验结果通知（批量打印）",
+            "result_docx_zip": "检验结果通知 Word 文件",
             **LISTS}.get(form, form)

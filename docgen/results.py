@@ -226,7 +226,7 @@ def render_result_batch(renderer: Renderer, trip: Trip, samplings: list[Sampling
         for f in batch:
             if f.format == "docx":
                 zf.writestr(f.path, f.data)
-    batch.append(RenderedFile("results-docx.zip", buf.getvalue(), "docx_zip", None, "zip"))
+    batch.append(RenderedFile("results-docx.zip", buf.getvalue(), "result_docx_zip", None, "zip"))
     return per_firm, batch
 
 

@@ -17,7 +17,8 @@ from webapp.auth import roles_required
 bp = Blueprint("records", __name__)
 MEDIA = {"pdf": "application/pdf",
          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "zip": "application/zip"}
 SEARCH_ROLES = ("records", "clerk", "mailing")
 
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from archive.models import Document, Sampling, Task
-from archive.resultdocs import ResultDocsError
+from archive.resultdocs import KEPT_BATCH_FORMS as BATCH_FORMS, ResultDocsError
 from docgen.lists import LISTS
 from docgen.results import MAILERS
 from webapp import archive
@@ -20,7 +20,6 @@ PACKET_ROLES = ("clerk", "mailing", "records")
 LIST_ROLES = ("clerk", "records")
 MAILER_NAMES = {"envelope": "信封（每户一个）", "labels": "地址标签（A4 标签纸）", "none": "不打印（手写面单）"}
 FIRM_FORMS = ("result_packet", "result_notice", "service_receipt", "envelope")
-BATCH_FORMS = ("result_batch", "label_sheet")  # envelopes are kept per firm
 assert set(MAILER_NAMES) == set(MAILERS)
 
 

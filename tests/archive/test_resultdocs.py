@@ -45,8 +45,11 @@ def test_result_packets_are_archived_per_firm_and_per_batch(with_results):
                         ("service_receipt", "pdf"), ("service_receipt", "docx"),
                         ("envelope", "pdf"), ("envelope", "docx"), ("result_packet", "pdf")}
     batch = docs(with_results, sampling_id=None)
-    assert [(d.form, d.format) for d in batch] == [("result_batch", "pdf")]
+    assert [(d.form, d.format) for d in batch] == [("result_batch", "pdf"), ("result_docx_zip", "zip")]
     assert [d.id for d in batch] == run.batch
+    _, data = with_results.document(batch[1].id)
+    with zipfile.ZipFile(BytesIO(data)) as zf:
+        assert "JC2023DX0002/JC2023DX0002-R1-result_notice.docx" in zf.namelist()
     _, data = with_results.document(batch[0].id)
     text = squash(" ".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages))
     for value in ("JCJC2023-DX-0001", "导体电阻", "13.6Ω/km", "晋城市城区永兴五金电料经销部"):
