@@ -277,3 +277,13 @@ def test_every_mailing_step_is_audited(with_results):
 def _mailings(archive) -> list[Mailing]:
     with archive.session() as s:
         return list(s.scalars(select(Mailing).order_by(Mailing.id)))
+
+
+def test_a_packet_is_found_by_its_ems_number_once_recorded(with_results):
+    with_results.generate(sample_no="JC2023DX0002", actor="测试员")
+    number = s10("87654321")
+    assert not with_results.search(number).total
+    with_results.mailings.record_ems("JC2023DX0002", number, posted_on=date(2023, 4, 21),
+                                     actor="寄件员")
+    found = with_results.search(number)
+    assert found.total and {g.sample_no for g in found.groups} == {"JC2023DX0002"}
