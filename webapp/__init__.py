@@ -14,6 +14,7 @@ from archive.db import session_factory
 from archive.service import Archive, ArchiveError
 
 csrf = CSRFProtect()
+BATCH_UPLOAD_ENDPOINTS = ("results.upload",)  # a lab sheet with all its report PDFs
 login_manager = LoginManager()
 
 
@@ -38,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("SPOTCHECK_SECURE_COOKIES") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        # a lab sheet comes with all its report PDFs in one request
+        BATCH_UPLOAD_LIMIT=512 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.config.from_pyfile("config.py", silent=True)
@@ -45,6 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.extensions["archive"] = (test_config or {}).get("ARCHIVE") or Archive(config)
     session_factory(app.extensions["archive"].config.database_url)  # migrate before serving
+
+    @app.before_request  # before CSRFProtect's check, which is the first to read the body
+    def batch_upload_limit():
+        if request.endpoint in BATCH_UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["BATCH_UPLOAD_LIMIT"]
 
     csrf.init_app(app)
     login_manager.init_app(app)

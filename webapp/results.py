@@ -7,7 +7,8 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select

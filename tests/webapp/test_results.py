@@ -140,6 +140,25 @@ def test_the_lab_results_file_imports_with_its_reports_uploaded_alongside(client
     assert row(seeded, "JC2023DX0002").result_items[1]["item"] == "绝缘平均厚度"
 
 
+def test_a_lab_sheet_with_its_reports_may_exceed_the_limit_for_other_uploads(app, client, login,
+                                                                             seeded):
+    login("records")
+    csrf = token(client, f"/tasks/{TASK}/results")
+    app.config["MAX_CONTENT_LENGTH"] = 20_000  # smaller than the three reports together
+    files = [(io.BytesIO(p.read_bytes()), p.name) for p in sorted(REPORTS.glob("*.pdf"))]
+    response = client.post(f"/tasks/{TASK}/results/import", content_type="multipart/form-data",
+                           data={"csrf_token": csrf, "reports": files,
+                                 "sheet": (io.BytesIO((DEMO / "results-jincheng-cable.json").read_bytes()),
+                                           "results.json")}, follow_redirects=True)
+    assert "已导入 3 个样品的检验结果" in response.get_data(as_text=True)
+    app.config["BATCH_UPLOAD_LIMIT"] = 20_000
+    files = [(io.BytesIO(p.read_bytes()), p.name) for p in sorted(REPORTS.glob("*.pdf"))]
+    response = client.post(f"/tasks/{TASK}/results/import", content_type="multipart/form-data",
+                           data={"csrf_token": csrf, "reports": files,
+                                 "sheet": (io.BytesIO(b"{}"), "results.json")})
+    assert response.status_code == 413
+
+
 def test_a_results_file_whose_reports_are_missing_lists_each_problem_and_imports_nothing(
         client, login, seeded):
     login("clerk")
