@@ -399,3 +399,12 @@ def test_an_ems_sheet_with_a_bad_row_lists_the_problem_by_row_and_column(client,
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert re.search(r"<td>第 2 行</td><td>邮件号码</td><td>[^<]*校验位错误", page)
+
+
+def test_the_firm_history_shows_the_result_its_failed_items_and_the_report(client, login, seeded):
+    seeded.results.import_file(DEMO / "results-jincheng-cable.json", actor="测试员")
+    login("records")
+    page = client.get("/firms/91140581731915466D").get_data(as_text=True)
+    assert "JCJC2023-DX-0002" in page and "导体电阻、绝缘平均厚度" in page
+    assert "/samplings/JC2023DX0002/report.pdf" in page
+    assert client.get("/samplings/JC2023DX0002/report.pdf").data.startswith(b"%PDF")
