@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.models import Document, Mailing, Objection, Sampling, Task
-from archive.store import sha256_of
+from archive.store import display_name, sha256_of
 from docgen.deadlines import days_left, deadline
 from docgen.ems import EmsNumberError, validate_ems
 from docgen.loading import Problem, TripError
@@ -229,7 +229,7 @@ class Mailings:
     def _check_tracking(self, record: str, data: bytes, name: str) -> str:
         """A tracking printout: a PDF (checked like a lab report) or a photo/screenshot."""
         from docgen.labreports import inspect_report
-        from docgen.photos import PhotoLimits, inspect_photo
+        from docgen.photos import PhotoLimits, inspect_photo_bytes
 
         st = self.archive.settings
         ext = Path(name or "").suffix.lower().lstrip(".")
@@ -239,16 +239,11 @@ class Mailings:
             if ext == "pdf":
                 inspect_report(data, max_bytes=st.lab_report_max_bytes)
             else:
-                import tempfile
-
-                with tempfile.NamedTemporaryFile(suffix=f".{ext}") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    inspect_photo(Path(fh.name), PhotoLimits(st.photo_max_bytes, st.photo_max_pixels))
+                inspect_photo_bytes(data, display_name(name, "tracking"),
+                                    PhotoLimits(st.photo_max_bytes, st.photo_max_pixels))
         except ValueError as exc:
             raise _fail(record, "tracking", str(exc).replace("检验报告", "邮件跟踪记录")) from None
-        base = Path(name.replace("\\", "/")).name
-        return "".join(c for c in base if c.isprintable())[:200] or f"tracking.{ext}"
+        return display_name(name, f"tracking.{ext}")
 
     def tracking_file(self, mailing_id: int) -> tuple[str, bytes]:
         a = self.archive
@@ -327,14 +322,17 @@ class Mailings:
             s.expunge(obj)
         return obj
 
-    def set_objection_state(self, objection_id: int, state: str, *, actor: str) -> None:
+    def set_objection_state(self, objection_id: int, state: str, *, sample_no: str,
+                            actor: str) -> None:
+        """Move a sampling's 复检申请 on; one of another sampling is not found."""
         if state not in OBJECTION_STATES:
-            raise _fail(str(objection_id), "state", f"应为 {'/'.join(OBJECTION_STATES)} 之一")
+            raise _fail(sample_no, "state", f"应为 {'/'.join(OBJECTION_STATES)} 之一")
         a = self.archive
         with a.session() as s:
-            obj = s.get(Objection, objection_id)
+            obj = s.scalars(select(Objection).join(Sampling).where(
+                Objection.id == objection_id, Sampling.sample_no == sample_no)).first()
             if obj is None:
-                raise _fail(str(objection_id), "objection", "没有这条复检申请")
+                raise _fail(sample_no, "objection", "没有这条复检申请")
             obj.state = state
             a.audit(s, actor, "objection.state", str(objection_id), state=state)
 
@@ -347,9 +345,17 @@ class Mailings:
             a._index_documents(ids)
 
     # -- the board ----------------------------------------------------------------------------
-    def board(self, *, task_code: str | None = None, today: date | None = None) -> Board:
-        """Every sampled batch by where its result stands, with the objection window's last
-        day and the days left (0 on the last day)."""
+    def history(self, sample_no: str) -> list[Mailing]:
+        """Every posting of a sampling's packet, newest first (returned ones included)."""
+        with self.archive.session() as s:
+            row = self._sampling(s, sample_no)
+            return list(s.scalars(select(Mailing).where(Mailing.sampling_id == row.id)
+                                  .order_by(Mailing.id.desc())))
+
+    def board(self, *, task_code: str | None = None, sample_no: str | None = None,
+              today: date | None = None) -> Board:
+        """Every sampled batch (of a task, or the one sample) by where its result stands, with
+        the objection window's last day and the days left (0 on the last day)."""
         today = today or date.today()
         a = self.archive
         with a.session() as s:
@@ -360,6 +366,8 @@ class Mailings:
                 if task is None:
                     raise _fail(task_code, "task", "没有这个任务编号")
                 q = q.where(Sampling.task_id == task.id)
+            if sample_no:
+                q = q.where(Sampling.sample_no == sample_no)
             samplings = list(s.scalars(q))
             ids = [r.id for r in samplings]
             mails: dict[int, Mailing] = {}

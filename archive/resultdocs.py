@@ -117,6 +117,28 @@ class ResultDocs:
             a.audit(s, actor, "lists.generate", task_code, documents=len(ids))
         return ids
 
+    def firm_documents(self, task_code: str, forms: tuple[str, ...]) -> dict[str, list[Document]]:
+        """Per sample of the task, the latest version of each of its documents of `forms`, in
+        the order of `forms`, the PDF before the Word file."""
+        with self.archive.session() as s:
+            q = (select(Document, Sampling.sample_no)
+                 .join(Sampling, Document.sampling_id == Sampling.id)
+                 .join(Task, Document.task_id == Task.id)
+                 .where(Task.code == task_code, Document.form.in_(forms))
+                 .order_by(Document.version.desc()))
+            latest: dict[tuple, Document] = {}
+            for doc, sample_no in s.execute(q):
+                latest.setdefault((sample_no, doc.form, doc.format), doc)
+        out: dict[str, list[Document]] = {}
+        for key in sorted(latest, key=lambda k: (k[0], forms.index(k[1]), k[2] != "pdf")):
+            out.setdefault(key[0], []).append(latest[key])
+        return out
+
+    def documents(self, ids: list[int]) -> list[Document]:
+        """Document rows (no bytes) by id, in the order given; unknown ids are left out."""
+        with self.archive.session() as s:
+            return [d for i in ids if (d := s.get(Document, i))]
+
     def task_documents(self, task_code: str) -> list[Document]:
         """The latest version of each task-level document (lists, batch PDFs, label sheets)."""
         a = self.archive

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import Document, Sampling
-from archive.store import sha256_of
+from archive.store import display_name, sha256_of
 from docgen.labreports import inspect_report
 from docgen.loading import Problem, TripError, parse_result
 from docgen.records import Result
@@ -112,7 +112,8 @@ class Results:
                 _, report, name = entries[sample_no]
                 row = _sampling(s, sample_no)
                 sha = sha256_of(report) if report is not None else row.lab_report_sha256
-                name = _safe_name(name) if report is not None else row.lab_report_filename
+                name = (display_name(name, "检验报告.pdf") if report is not None
+                        else row.lab_report_filename)
                 for key, value in result_columns(result, sha, name, actor).items():
                     setattr(row, key, value)
                 a.audit(s, actor, "result", sample_no, conclusion=result.conclusion,
@@ -194,13 +195,6 @@ def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:
         raise SheetError([SheetProblem(None, "文件", "结果文件应为 {抽样单编号: 检验结果} 形式的 JSON 对象")],
                          str(path))
     return {str(k): (None, v) for k, v in data.items()}
-
-
-def _safe_name(name: str) -> str:
-    """A file name to show and to download as: no folders, no control characters."""
-    name = Path((name or "").replace("\\", "/")).name
-    name = "".join(c for c in name if c.isprintable())[:200]
-    return name or "检验报告.pdf"
 
 
 def _find_report(name: str, folder: Path, uploaded: dict[str, bytes] | None) -> bytes | None:

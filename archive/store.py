@@ -18,6 +18,12 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def display_name(name: str, default: str) -> str:
+    """An uploaded file's name to show and to download as: no folders, no control characters."""
+    base = Path((name or "").replace("\\", "/")).name
+    return "".join(c for c in base if c.isprintable())[:200] or default
+
+
 class FileStore:
     def __init__(self, root: Path):
         self.root = Path(root)

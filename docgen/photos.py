@@ -50,6 +50,20 @@ def inspect_photo(path: Path, limits: PhotoLimits = PhotoLimits()) -> PhotoInfo:
         return _info(im)
 
 
+def inspect_photo_bytes(data: bytes, name: str, limits: PhotoLimits = PhotoLimits()) -> PhotoInfo:
+    """inspect_photo for an upload held in memory; a problem names the upload, not the
+    temporary file it was checked in."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload"
+        path.write_bytes(data)
+        try:
+            return inspect_photo(path, limits)
+        except PhotoError as exc:
+            raise PhotoError(str(exc).replace(str(path), name)) from None
+
+
 def _info(im: Image.Image) -> PhotoInfo:
     exif = im.getexif()
     orientation = exif.get(ExifTags.Base.Orientation, 1)

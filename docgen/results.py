@@ -124,14 +124,13 @@ def render_result_firm(renderer: Renderer, trip: Trip, sampling: Sampling, *,
                               len(report_reader.pages)))
 
     writer = PdfWriter()
-    for code in FIRM_FORMS[:1]:
-        _append(writer, reader, cut[code])
+    _append(writer, reader, cut["result_notice"])
     first = len(writer.pages)
     for page in report_reader.pages:
         writer.add_page(page)
-    writer.add_outline_item(title=f"{LAB_REPORT_TITLE}（{sampling.result.report_no}）", page_number=first)
-    for code in FIRM_FORMS[1:]:
-        _append(writer, reader, cut[code])
+    writer.add_outline_item(title=f"{LAB_REPORT_TITLE}（{sampling.result.report_no}）",
+                            page_number=first)
+    _append(writer, reader, cut["service_receipt"])
     writer.add_metadata({"/Title": f"检验结果通知（{firm_label(sampling)}）", "/Author": author,
                          "/Creator": "spotcheck docgen"})
     buf = BytesIO()

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
 
 from archive.config import Config, load_config
 from archive.db import session_factory
+from archive.models import Sampling
 from archive.service import Archive, ArchiveError
 
 csrf = CSRFProtect()
@@ -104,6 +109,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def archive() -> Archive:
     return current_app.extensions["archive"]
+
+
+def sampling_or_404(sample_no: str):
+    """A sampling with its firm, task, producer and photos loaded for a page, or 404."""
+    with archive().session() as s:
+        row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
+        if row is None:
+            abort(404)
+        row.firm, row.task, row.manufacturer, list(row.photos)  # loaded for the template
+        return row
+
+
+@contextmanager
+def saved_upload(name: str, types: tuple[str, ...]) -> Iterator[Path | None]:
+    """The uploaded file `name` saved in a temporary folder under a fixed name (nothing from
+    the request reaches a path), or None when none was chosen or its type is not in `types`."""
+    upload = request.files.get(name)
+    ext = upload.filename.rsplit(".", 1)[-1].lower() if upload and upload.filename else ""
+    if ext not in types:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload.{ext}"
+        upload.save(path)
+        yield path
 
 
 def read_upload(name: str, limit: int) -> tuple[bytes | None, str]:

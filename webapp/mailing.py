@@ -2,20 +2,16 @@
 office's list, signed-for dates with the tracking printout, returns and 复检申请."""
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from archive.mailing import OBJECTION_STATES, TRACKING_TYPES, MailingError
-from archive.models import Mailing, Objection, Sampling
 from archive.spreadsheet import SheetError
-from webapp import archive, read_upload
+from webapp import archive, read_upload, sampling_or_404, saved_upload
 from webapp.auth import roles_required
 
 bp = Blueprint("mailing", __name__)
@@ -133,14 +129,10 @@ def signed():
 @roles_required("mailing")
 def upload():
     code = _checked_post()
-    sheet = request.files.get("sheet")
-    ext = sheet.filename.rsplit(".", 1)[-1].lower() if sheet and sheet.filename else ""
-    if ext not in SHEET_TYPES:
-        return _list_page(code, problems=[(None, "文件", "请选择 EMS 单号表（.xlsx 或 .csv）")],
-                          status=400)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload.{ext}"  # a fixed name: nothing from the request in a path
-        sheet.save(path)
+    with saved_upload("sheet", SHEET_TYPES) as path:
+        if path is None:
+            return _list_page(code, problems=[(None, "文件", "请选择 EMS 单号表（.xlsx 或 .csv）")],
+                              status=400)
         try:
             done = archive().mailings.import_sheet(path, actor=current_user.username)
         except SheetError as exc:
@@ -168,17 +160,11 @@ def mailing_list(code: str):
 
 # -- one sample's packet: signed for, returned, objections ------------------------------------
 def _sample_page(sample_no: str, *, errors=None, values=None, status=200):
-    with archive().session() as s:
-        row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
-        if row is None:
-            abort(404)
-        code, firm = row.task.code, row.firm.name
-        mails = list(s.scalars(select(Mailing).where(Mailing.sampling_id == row.id)
-                               .order_by(Mailing.id.desc())))
-    board = next(r for r in archive().mailings.board(task_code=code).rows
-                 if r.sample_no == sample_no) if row.outcome == "sampled" else None
-    return render_template("mailing/sample.html", sample_no=sample_no, code=code, firm=firm,
-                           row=board, mails=mails, states=OBJECTION_STATES, errors=errors or {},
+    row = sampling_or_404(sample_no)
+    mailings = archive().mailings
+    board = next(iter(mailings.board(sample_no=sample_no).rows), None)  # None: not sampled
+    return render_template("mailing/sample.html", sample_no=sample_no, code=row.task.code,
+                           firm=row.firm.name, row=board, mails=mailings.history(sample_no), states=OBJECTION_STATES, errors=errors or {},
                            values=values or {}, form=FlaskForm(), today=date.today()), status
 
 
@@ -227,11 +213,12 @@ def objection(sample_no: str):
 @bp.route("/samplings/<sample_no>/objections/<int:objection_id>", methods=["POST"])
 @roles_required("mailing")
 def objection_state(sample_no: str, objection_id: int):
-    with archive().session() as s:  # the objection is this sample's, or there is no such page
-        s.scalars(select(Objection.id).join(Sampling).where(
-            Objection.id == objection_id, Sampling.sample_no == sample_no)).first() or abort(404)
+    row = next(iter(archive().mailings.board(sample_no=sample_no).rows), None)
+    if row is None or objection_id not in {o["id"] for o in row.objections}:
+        abort(404)  # not this sample's objection: no such page
     return _on_sample(sample_no, lambda: archive().mailings.set_objection_state(
-        objection_id, request.form.get("state", ""), actor=current_user.username),
+        objection_id, request.form.get("state", ""), sample_no=sample_no,
+        actor=current_user.username),
         "已更新复检申请状态。")
 
 

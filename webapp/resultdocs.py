@@ -6,9 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    request, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from archive.models import Document, Sampling, Task
 from archive.resultdocs import KEPT_BATCH_FORMS as BATCH_FORMS, ResultDocsError
 from docgen.lists import LISTS
 from docgen.results import MAILERS
@@ -25,24 +23,6 @@ assert set(MAILER_NAMES) == set(MAILERS)
 
 def runner():
     return current_app.extensions["jobs"]
-
-
-def _firm_documents(code: str) -> dict[str, list[Document]]:
-    """Per sample, the latest version of each of its result documents (packet PDF first)."""
-    with archive().session() as s:
-        q = (select(Document, Sampling.sample_no)
-             .join(Sampling, Document.sampling_id == Sampling.id)
-             .join(Task, Document.task_id == Task.id)
-             .where(Task.code == code, Document.form.in_(FIRM_FORMS))
-             .order_by(Document.version.desc()))
-        latest: dict[tuple, Document] = {}
-        for doc, sample_no in s.execute(q):
-            latest.setdefault((sample_no, doc.form, doc.format), doc)
-    out: dict[str, list[Document]] = {}
-    for (sample_no, form, fmt) in sorted(latest, key=lambda k: (k[0], FIRM_FORMS.index(k[1]),
-                                                                  k[2] != "pdf")):
-        out.setdefault(sample_no, []).append(latest[sample_no, form, fmt])
-    return out
 
 
 @bp.route("/tasks/<code>/packets", methods=["GET", "POST"])
@@ -65,7 +45,7 @@ def packets(code: str):
     batch = [d for d in archive().result_docs.task_documents(code) if d.form in BATCH_FORMS]
     return render_template("results/packets.html", task=task,
                            rows=[r for r, _ in rows if r.outcome == "sampled"], ready=ready,
-                           mailers=MAILER_NAMES, batch=batch, firm_docs=_firm_documents(code),
+                           mailers=MAILER_NAMES, batch=batch, firm_docs=archive().result_docs.firm_documents(code, FIRM_FORMS),
                            form=FlaskForm())
 
 
@@ -80,10 +60,8 @@ def _job(job_id: int):
 @roles_required(*PACKET_ROLES)
 def job(job_id: int):
     job = _job(job_id)
-    batch = []
-    if job.state == "done":
-        with archive().session() as s:
-            batch = [d for i in job.params.get("batch", []) if (d := s.get(Document, i))]
+    batch = (archive().result_docs.documents(job.params.get("batch", []))
+             if job.state == "done" else [])
     return render_template("results/job.html", job=job, batch=batch,
                            mailer=MAILER_NAMES.get(job.params.get("mailer"), ""))
 

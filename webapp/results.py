@@ -3,7 +3,6 @@ lab's sheet with the reports uploaded alongside, and opening a report."""
 from __future__ import annotations
 
 import re
-import tempfile
 from io import BytesIO
 from pathlib import Path
 
@@ -11,14 +10,13 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from archive.labsheets import TEMPLATE
 from archive.models import Sampling
 from archive.results import ResultError, result_form_values
 from archive.spreadsheet import SheetError
 from docgen.records import CONCLUSIONS
-from webapp import archive, read_upload
+from webapp import archive, read_upload, sampling_or_404, saved_upload
 from webapp.auth import roles_required
 
 bp = Blueprint("results", __name__)
@@ -30,15 +28,6 @@ MIN_ITEM_ROWS = 5  # blank rows to type into without JavaScript
 WHERE = {"conclusion": "检验结论", "report_no": "报告编号", "report_date": "报告日期",
          "items": "不合格项目", "remarks": "备注", "lab_report": "检验报告"}
 ITEM_WHERE = {"item": "检验项目", "requirement": "标准要求", "measured": "实测值", "verdict": "单项判定"}
-
-
-def _sampling(sample_no: str) -> Sampling:
-    with archive().session() as s:
-        row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
-        if row is None:
-            abort(404)
-        row.firm, row.task  # loaded for the template
-        return row
 
 
 def _typed_result() -> dict:
@@ -107,7 +96,7 @@ def task(code: str):
 @bp.route("/samplings/<sample_no>/result", methods=["GET", "POST"])
 @roles_required(*ENTRY_ROLES)
 def sample(sample_no: str):
-    row = _sampling(sample_no)
+    row = sampling_or_404(sample_no)
     if request.method == "GET":
         return _form_page(row, result_form_values(row) if row.result else {})
     if not FlaskForm().validate_on_submit():
@@ -142,17 +131,13 @@ def upload(code: str):
     archive().task_detail(code)  # 404 for an unknown task
     if not FlaskForm().validate_on_submit():
         abort(400)
-    sheet = request.files.get("sheet")
-    ext = sheet.filename.rsplit(".", 1)[-1].lower() if sheet and sheet.filename else ""
-    if ext not in SHEET_TYPES:
-        return _task_page(code, [(None, "文件", "请选择检验结果表（.xlsx、.csv）或结果文件（.json）")],
-                          400)
     limit = archive().settings.lab_report_max_bytes + 1
     reports = {Path(f.filename.replace("\\", "/")).name: f.read(limit)
                for f in request.files.getlist("reports") if f.filename}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload.{ext}"  # a fixed name: nothing from the request in a path
-        sheet.save(path)
+    with saved_upload("sheet", SHEET_TYPES) as path:
+        if path is None:
+            return _task_page(code, [(None, "文件", "请选择检验结果表（.xlsx、.csv）或结果文件（.json）")],
+                              400)
         try:
             done = archive().results.import_file(path, actor=current_user.username,
                                                  reports=reports)

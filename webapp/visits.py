@@ -6,27 +6,17 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from archive.models import Photo, Sampling
+from archive.models import Photo
 from archive.service import ArchiveError
 from archive.visits import VISIT_FIELDS, VisitProblems, add_photo, current_values, record_visit
 from docgen.records import NO_SAMPLE_REASONS
-from webapp import archive
+from webapp import archive, sampling_or_404
 from webapp.auth import roles_required
 
 bp = Blueprint("visits", __name__)
 PHOTO_TYPES = ("jpg", "jpeg", "png")
 MAX_PHOTO_BYTES = 30 * 1024 * 1024
-
-
-def _sampling(sample_no: str):
-    with archive().session() as s:
-        row = s.scalars(select(Sampling).where(Sampling.sample_no == sample_no)).first()
-        if row is None:
-            abort(404)
-        row.firm, row.task, row.manufacturer, list(row.photos)  # loaded for the template
-        return row
 
 
 def _page(row, values, problems=None, status=200):
@@ -38,7 +28,7 @@ def _page(row, values, problems=None, status=200):
 @bp.route("/samplings/<sample_no>", methods=["GET", "POST"])
 @roles_required("clerk")
 def visit(sample_no: str):
-    row = _sampling(sample_no)
+    row = sampling_or_404(sample_no)
     form = FlaskForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -56,7 +46,7 @@ def visit(sample_no: str):
 @bp.route("/samplings/<sample_no>/photos", methods=["POST"])
 @roles_required("clerk")
 def photos(sample_no: str):
-    _sampling(sample_no)
+    sampling_or_404(sample_no)
     if not FlaskForm().validate_on_submit():
         abort(400)
     upload = request.files.get("photo")

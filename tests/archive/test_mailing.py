@@ -287,3 +287,16 @@ def test_a_packet_is_found_by_its_ems_number_once_recorded(with_results):
                                      actor="寄件员")
     found = with_results.search(number)
     assert found.total and {g.sample_no for g in found.groups} == {"JC2023DX0002"}
+
+
+def test_an_objection_moves_on_only_under_its_own_sample(with_results):
+    m = with_results.mailings
+    obj = m.register_objection("JC2023DX0002", received_on=date(2023, 5, 6), applicant="华通",
+                               items="导体电阻", grounds="", actor="寄件员")
+    with pytest.raises(MailingError):
+        m.set_objection_state(obj.id, "已受理", sample_no="JC2023DX0001", actor="寄件员")
+    with pytest.raises(MailingError):
+        m.set_objection_state(obj.id, "办完了", sample_no="JC2023DX0002", actor="寄件员")
+    m.set_objection_state(obj.id, "复检中", sample_no="JC2023DX0002", actor="寄件员")
+    row = m.board(sample_no="JC2023DX0002").rows
+    assert [o["state"] for o in row[0].objections] == ["复检中"] and len(row) == 1

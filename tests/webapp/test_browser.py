@@ -147,16 +147,21 @@ def test_mailing_clerk_scans_ems_numbers_records_signed_for_and_watches_the_wind
     _sign_in(page, server, "mailing")
     page.click("header nav >> text=结果邮寄")
     page.click("nav.tabs >> text=JC2023-01-DX")
-    focused = "document.activeElement.getAttribute('aria-label')"
-    assert page.evaluate(focused) == "JC2023DX0001 的 EMS 单号"
+
+    def wait_focus(label: str) -> None:  # autofocus lands once the page has loaded
+        page.wait_for_function(
+            f"document.activeElement && document.activeElement.getAttribute('aria-label') === {label!r}",
+            timeout=5000)
+
+    wait_focus("JC2023DX0001 的 EMS 单号")
     page.keyboard.type(number.lower())  # what a barcode scanner does: the digits, then Enter
     page.keyboard.press("Enter")
     page.wait_for_selector(f"text=已登记 EMS {number}")
-    assert page.evaluate(focused) == "JC2023DX0002 的 EMS 单号"  # ready for the next scan
+    wait_focus("JC2023DX0002 的 EMS 单号")  # ready for the next scan
     page.keyboard.type("EA123456780CN")  # a misread: the check digit is wrong
     page.keyboard.press("Enter")
     page.wait_for_selector("#row-JC2023DX0002 .field-error:has-text('校验位错误')")
-    assert page.evaluate(focused) == "JC2023DX0002 的 EMS 单号"
+    wait_focus("JC2023DX0002 的 EMS 单号")
     page.screenshot(path=str(tmp_path / "mailing.png"))
 
     page.fill("#signed input[name=key]", number)
