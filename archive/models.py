@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String,
-                        Text, UniqueConstraint, func)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+                        String, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,6 +67,21 @@ class Firm(Base):
     contact: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
     role: Mapped[str] = mapped_column(String(10), default="")
+    changes: Mapped[list["FirmChange"]] = relationship(order_by="FirmChange.id.desc()",
+                                                       viewonly=True)
+
+
+class FirmChange(Base):
+    """One explicit change of the firm register (企业名录): who, when, from what, each field's
+    old and new value. The register never changes without one."""
+
+    __tablename__ = "firm_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")  # 新增企业, 导入 X.xlsx …
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field → [old, new]
 
 
 class Sampler(Base):
@@ -121,6 +136,10 @@ class Sampling(Base):
     result_by: Mapped[str] = mapped_column(String(100), default="")
     result_at: Mapped[datetime | None] = mapped_column(DateTime)
     ems_no: Mapped[str] = mapped_column(String(30), default="", index=True)  # the latest mailing's
+    # The firm and the producer as recorded for this sampling (name, credit_code, address, …):
+    # what its documents print, whatever the register says later.
+    firm_record: Mapped[dict | None] = mapped_column(JSON)
+    maker_record: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(),
                                                  onupdate=func.now())
     task: Mapped[Task] = relationship()
@@ -130,6 +149,20 @@ class Sampling(Base):
         order_by=SamplingSampler.position, cascade="all, delete-orphan")
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.position",
                                                  cascade="all, delete-orphan")
+
+
+class Correction(Base):
+    """A recorded change (更正) of a finished sampling: the fields with old and new values, why,
+    who and when. Its documents are regenerated as new versions; the old ones stay."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field path → [old, new]
+    documents: Mapped[list] = mapped_column(JSON, default=list)  # new document ids
 
 
 class Mailing(Base):
@@ -235,6 +268,8 @@ class Document(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # set once the search index holds it; documents left False are caught up from here
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sampling: Mapped[Sampling | None] = relationship()
     supersedes: Mapped["Document | None"] = relationship(remote_side=[id])
 
@@ -262,11 +297,14 @@ class User(Base):
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # usernames are compared case-blind: Admin and admin are one account
     username: Mapped[str] = mapped_column(String(50), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bumped by logout, a password change or disabling: every older session cookie stops working
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -277,10 +315,16 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued/running/done/failed
+    # queued / running / done / failed / interrupted (its process died; 继续 resumes it)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    owner: Mapped[str] = mapped_column(String(100), default="")  # host:pid:token of its runner
+    heartbeat: Mapped[datetime | None] = mapped_column(DateTime)  # last sign of life
+
+
+Index("ix_users_username_lower", func.lower(User.username), unique=True)

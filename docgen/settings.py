@@ -82,6 +82,23 @@ class Settings:
     label_margin_left: float = 4.65
     label_gap_x: float = 2.5
     label_gap_y: float = 0.0
+    # Imports: files larger or longer are refused before they are parsed; a file with more
+    # problems than sheet_max_problems lists that many and counts the rest.
+    sheet_max_bytes: int = 20 * 1024 * 1024
+    sheet_max_rows: int = 20_000
+    sheet_max_problems: int = 50
+    zip_max_bytes: int = 1024 * 1024 * 1024  # sum of a ZIP upload's declared member sizes
+    zip_max_ratio: int = 200  # uncompressed : compressed, per member (zip-bomb guard)
+    # Sign-in: after login_max_failures wrong passwords within login_window_minutes, for one
+    # account or from one address, sign-in answers 429 for login_lockout_minutes.
+    login_max_failures: int = 10
+    login_window_minutes: int = 15
+    login_lockout_minutes: int = 15
+    password_min_length: int = 10
+    # A running job whose worker gave no sign of life for this long is marked 已中断.
+    job_stale_seconds: int = 120
+    # Hashes recorded by an interrupted write and used by no record are removed after this.
+    pending_blob_minutes: int = 60
 
     def __post_init__(self):
         if self.envelope_size not in ENVELOPE_SIZES:
