@@ -5,11 +5,12 @@ import os
 import secrets
 import tempfile
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
 
-from flask import Flask, abort, current_app, render_template, request
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, flash, render_template, request
+from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 
@@ -21,6 +22,12 @@ from archive.service import Archive, ArchiveError
 csrf = CSRFProtect()
 BATCH_UPLOAD_ENDPOINTS = ("results.upload",)  # a lab sheet with all its report PDFs
 login_manager = LoginManager()
+# No inline script or style anywhere: page scripts are static files, data comes in data-*.
+CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'self'")
+# Everything the app serves is a record or shows one: nothing is kept by a browser or proxy,
+# except photo thumbnails, which this browser alone may keep for an hour.
+CACHE_CONTROL = {"static": None, "visits.thumb": "private, max-age=3600"}
 
 
 def _secret_key(home: Path) -> str:
@@ -43,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SPOTCHECK_SECURE_COOKIES") == "1",
         REMEMBER_COOKIE_HTTPONLY=True,
+        # the session cookie is a browser-session cookie; the server ends a session this long
+        # after signing in even if the browser stays open
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         # a lab sheet comes with all its report PDFs in one request
         BATCH_UPLOAD_LIMIT=512 * 1024 * 1024,
@@ -81,8 +91,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def require_login():
-        if request.endpoint in ("auth.login", "static") or current_user.is_authenticated:
+        if request.endpoint in ("auth.login", "static"):
             return None
+        if current_user.is_authenticated:  # the user loader checks the session version
+            if not auth.session_expired():
+                return None
+            logout_user()
+            flash("登录已超时，请重新登录。", "error")
         return login_manager.unauthorized()
 
     @app.after_request
@@ -90,6 +105,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        cache = CACHE_CONTROL.get(request.endpoint, "no-store")
+        if cache:
+            response.headers["Cache-Control"] = cache
+            if cache == "no-store":
+                response.headers.pop("Expires", None)
         return response
 
     @app.errorhandler(ArchiveError)

@@ -30,14 +30,20 @@ def main(argv: list[str] | None = None) -> int:
 
     archive = Archive(load_config())
     if args.command == "set-password":
-        password = getpass.getpass("新密码：")
+        least = archive.settings.password_min_length
+        password = getpass.getpass(f"新密码（至少 {least} 个字符，不能是常见密码）：")
+        if getpass.getpass("再次输入新密码：") != password:
+            print("错误：两次输入的密码不一致，密码未修改。", file=sys.stderr)
+            return 2
         try:
             with archive.session() as s:
-                set_password(s, args.username, password, actor="cli")
+                user = set_password(s, args.username, password, actor=archive.config.actor,
+                                    settings=archive.settings)
+                name = user.username
         except UserError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             return 2
-        print("密码已更新。")
+        print(f"用户 {name} 的密码已更新；该用户已有的登录已失效（运行中的服务最迟 30 秒内生效）。")
         return 0
 
     host = getattr(args, "host", os.environ.get("SPOTCHECK_HOST", "127.0.0.1"))

@@ -17,9 +17,9 @@ from archive.registers import (AGENCY_FIELDS, KINDS, RegisterProblems, add_sampl
                                save_agency)
 from archive.service import ArchiveError
 from docgen.specs import FORMS
-from archive.users import ROLES, UserError, create_user
+from archive.users import ROLES, UserError, create_user, set_active, set_password
 from webapp import archive
-from webapp.auth import roles_required
+from webapp.auth import forget, roles_required, start_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,8 +28,19 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     display_name = StringField("姓名", validators=[Length(max=100)])
     role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items()])
-    password = PasswordField("初始密码", validators=[DataRequired("请输入密码"), Length(min=8, max=200,
-                                                                                message="密码至少 8 位")])
+    password = PasswordField("初始密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=200)])
+
+
+def _users_page(form: UserForm, errors: dict[int, str] | None = None, status: int = 200):
+    with archive().session() as s:
+        rows = list(s.scalars(select(User).order_by(User.username)))
+    return render_template("admin/users.html", form=form, users=rows, roles=ROLES,
+                           errors=errors or {}, least=archive().settings.password_min_length,
+                           action=FlaskForm()), status
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -40,14 +51,60 @@ def users():
         try:
             with archive().session() as s:
                 create_user(s, form.username.data, form.password.data, form.role.data,
-                            form.display_name.data, actor=current_user.username)
-            flash(f"已添加用户 {form.username.data}。", "ok")
+                            form.display_name.data, actor=current_user.username,
+                            settings=archive().settings)
+            flash(f"已添加用户 {form.username.data.strip()}。", "ok")
             return redirect(url_for("admin.users"))
         except UserError as exc:
-            form.username.errors.append(str(exc))
+            getattr(form, exc.field, form.username).errors.append(str(exc))
+    return _users_page(form, status=400 if form.errors else 200)
+
+
+def _username_or_404(user_id: int) -> str:
     with archive().session() as s:
-        rows = list(s.scalars(select(User).order_by(User.username)))
-    return render_template("admin/users.html", form=form, users=rows, roles=ROLES)
+        user = s.get(User, user_id) if 0 < user_id < 2 ** 63 else None
+        if user is None:
+            abort(404)
+        return user.username
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def user_active(user_id: int):
+    """停用 (every session of the user ends at once) or 启用 an account."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    username, active = _username_or_404(user_id), request.form.get("active") == "1"
+    try:
+        with archive().session() as s:
+            set_active(s, username, active, actor=current_user.username)
+    except UserError as exc:
+        return _users_page(UserForm(formdata=None), {user_id: str(exc)}, 400)
+    forget(user_id)
+    flash(f"已{'启用' if active else '停用'}用户 {username}。", "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required("admin")
+def user_password(user_id: int):
+    """An admin sets a new password for someone; every session of that user ends."""
+    form = ResetForm()
+    username = _username_or_404(user_id)
+    if not form.validate_on_submit():
+        return _users_page(UserForm(formdata=None), {user_id: "；".join(
+            form.password.errors) or "表单已过期，请刷新页面后重试"}, 400)
+    try:
+        with archive().session() as s:
+            user = set_password(s, username, form.password.data, actor=current_user.username,
+                                settings=archive().settings)
+            if user.id == current_user.id:
+                start_session(user)  # an admin resetting their own stays signed in here
+    except UserError as exc:
+        return _users_page(UserForm(formdata=None), {user_id: str(exc)}, 400)
+    forget(user_id)
+    flash(f"已重设用户 {username} 的密码；该用户的所有登录已失效。", "ok")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/audit")

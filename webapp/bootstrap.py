@@ -1,7 +1,6 @@
 """First start on the embedded defaults: the database, one admin account, the demo data."""
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 from archive.models import Sampling, User
 from archive.numbers import next_value
 from archive.service import Archive
-from archive.users import create_user
+from archive.users import create_user, new_password
 
 DEMO = Path(__file__).resolve().parent.parent / "docgen" / "demo"
 
@@ -19,8 +18,9 @@ def ensure_admin(archive: Archive) -> str | None:
     with archive.session() as s:
         if s.scalar(select(func.count(User.id))):
             return None
-        password = secrets.token_urlsafe(12)
-        create_user(s, "admin", password, "admin", "系统管理员", actor="bootstrap")
+        password = new_password(archive.settings)
+        create_user(s, "admin", password, "admin", "系统管理员", actor="bootstrap",
+                    settings=archive.settings)
         return password
 
 
