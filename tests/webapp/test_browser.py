@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,16 @@ def server(app):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     srv.close()
+
+
+def wait_until(page, expression: str, timeout: float = 5.0) -> None:
+    """Poll a JavaScript expression from here: Playwright's wait_for_function polls with eval
+    inside the page, which the Content-Security-Policy (no 'unsafe-eval') blocks."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture
@@ -154,9 +165,8 @@ def test_mailing_clerk_scans_ems_numbers_records_signed_for_and_watches_the_wind
     page.click("nav.tabs >> text=JC2023-01-DX")
 
     def wait_focus(label: str) -> None:  # autofocus lands once the page has loaded
-        page.wait_for_function(
-            f"document.activeElement && document.activeElement.getAttribute('aria-label') === {label!r}",
-            timeout=5000)
+        wait_until(page, "document.activeElement && "
+                         f"document.activeElement.getAttribute('aria-label') === {label!r}")
 
     wait_focus("JC2023DX0001 的 EMS 单号")
     page.keyboard.type(number.lower())  # what a barcode scanner does: the digits, then Enter
