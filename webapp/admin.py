@@ -19,20 +19,20 @@ from archive.service import ArchiveError
 from docgen.specs import FORMS
 from archive.users import ROLES, UserError, create_user, set_active, set_password
 from webapp import archive
-from webapp.auth import forget, roles_required, start_session
+from webapp.auth import NAME_LENGTH, PASSWORD_LENGTH, forget, roles_required, start_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class UserForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
-    display_name = StringField("姓名", validators=[Length(max=100)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), NAME_LENGTH])
+    display_name = StringField("姓名", validators=[Length(max=100, message="姓名不超过 100 个字符")])
     role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items()])
-    password = PasswordField("初始密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    password = PasswordField("初始密码", validators=[DataRequired("请输入密码"), PASSWORD_LENGTH])
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=200)])
+    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), PASSWORD_LENGTH])
 
 
 def _users_page(form: UserForm, errors: dict[int, str] | None = None, status: int = 200):

@@ -124,9 +124,14 @@ def home_url() -> str:
     return url_for("records.home")
 
 
+# the limits of the sign-in and password forms, with their messages (shared by admin's forms)
+NAME_LENGTH = Length(max=50, message="用户名不超过 50 个字符")
+PASSWORD_LENGTH = Length(max=200, message="密码不超过 200 个字符")
+
+
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), NAME_LENGTH])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), PASSWORD_LENGTH])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -163,8 +168,8 @@ def logout():
 
 
 class OwnPasswordForm(FlaskForm):
-    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=200)])
-    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=200)])
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), PASSWORD_LENGTH])
+    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), PASSWORD_LENGTH])
     confirm = PasswordField("再次输入新密码", validators=[
         DataRequired("请再次输入新密码"), EqualTo("password", "两次输入的新密码不一致")])
 

@@ -74,7 +74,10 @@ def test_counting_failures_reads_the_log_through_the_time_index(archive):
     with archive.session() as s:
         engine = s.get_bind()
         seen = []
-        listen = lambda conn, cursor, sql, params, context, many: seen.append((sql, params))  # noqa: E731
+
+        def listen(conn, cursor, sql, params, context, many):
+            seen.append((sql, params))
+
         event.listen(engine, "before_cursor_execute", listen)
         try:
             authenticate(s, "records", "wrong", "192.0.2.1")

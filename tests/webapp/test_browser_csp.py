@@ -31,7 +31,8 @@ def sign_in(page, server, user):  # noqa: F811
     page.wait_for_url(f"{server}/")
 
 
-def test_the_results_page_adds_a_failed_item_row_under_the_policy(server, page, violations):  # noqa: F811
+def test_the_results_page_adds_a_failed_item_row_under_the_policy(
+        server, page, violations):  # noqa: F811
     sign_in(page, server, "clerk")
     response = page.goto(f"{server}/samplings/JC2023DX0002/result")
     assert "script-src 'self'" in response.headers["content-security-policy"]
