@@ -25,8 +25,15 @@ def _progress(desc: str):
 
 
 def cmd_import(a: Archive, args) -> int:
-    r = a.import_file(Path(args.file), actor=a.config.actor, task_code=args.task)
-    print(f"已导入 {args.file}：新增 {len(r.created)} 条，更新 {len(r.updated)} 条抽样记录，照片 {r.photos} 张。")
+    r = a.import_file(Path(args.file), actor=a.config.actor, task_code=args.task,
+                      update_register=args.update_register)
+    print(f"已导入 {args.file}：新增 {len(r.created)} 条，更新 {len(r.updated)} 条，"
+          f"未变 {len(r.unchanged)} 条抽样记录，照片 {r.photos} 张。")
+    if r.register_differences:
+        print(f"以下 {len(r.register_differences)} 家企业的信息与企业名录不同，名录未更新"
+              "（抽样记录按文件所填保存；确认后可加 --update-register 重新导入以更新名录）：")
+        for d in r.register_differences:
+            print(f"  {d.credit_code} {d.name}：{d.describe()}")
     return 0
 
 
@@ -34,7 +41,8 @@ def cmd_generate(a: Archive, args) -> int:
     r = a.generate(sample_no=args.sample, task_code=args.trip, blank=args.blank, jobs=args.jobs,
                    actor=a.config.actor, progress=_progress("生成并归档"))
     how = f"（续做第 {r.run_id} 次生成，已完成的 {r.skipped} 户跳过）" if r.resumed else ""
-    print(f"已归档 {r.firms} 户、{r.documents} 个文件{how}。")
+    same = f"；{r.unchanged} 个文件与已归档的最新版本相同，未新增版本" if r.unchanged else ""
+    print(f"已归档 {r.firms} 户、{r.documents} 个新文件{same}{how}。")
     return 0
 
 
@@ -203,6 +211,8 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="导入行程文件（JSON）或抽样记录表（.xlsx/.csv）")
     i.add_argument("file")
     i.add_argument("--task", help="CSV 或无“任务信息”表的工作簿所属的任务编号")
+    i.add_argument("--update-register", action="store_true",
+                   help="文件中的企业信息与企业名录不同时，按文件更新名录（记入名录变更历史）")
     i.set_defaults(func=cmd_import)
     g = sub.add_parser("generate", help="生成文书并归档")
     which = g.add_mutually_exclusive_group(required=True)
