@@ -19,6 +19,7 @@ from archive.firms import LABELS as FIRM_LABELS
 from archive.planning import (FIRM_FIELDS, TASK_FIELDS, RegisterQuestion, add_firm, create_task,
                               firm_fields, registers, search_firms)
 from archive.service import ArchiveError
+from archive.store import display_name
 from archive.spreadsheet import TEMPLATE, SheetError
 from docgen.fields import field_label
 from docgen.loading import TripError
@@ -83,9 +84,14 @@ def upload():
                 path = _unpack(form.file.data, Path(tmp))
                 report = archive().import_file(path, actor=current_user.username,
                                                task_code=form.task.data.strip() or None)
-                flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条抽样记录，"
-                      f"照片 {report.photos} 张。", "ok")
-                return redirect(url_for("trips.tasks"))
+                flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条，"
+                      f"未变 {len(report.unchanged)} 条抽样记录，照片 {report.photos} 张。", "ok")
+                if not report.register_differences:
+                    return redirect(url_for("trips.tasks"))
+                return render_template("trips/tasks.html", tasks=archive().tasks(),
+                                       form=ImportForm(), firm_labels=FIRM_LABELS,
+                                       differences=report.register_differences,
+                                       source=display_name(form.file.data.filename, "文件"))
             except TripError as exc:
                 problems = [str(p) for p in exc.problems]
             except SheetError as exc:

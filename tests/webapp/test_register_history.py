@@ -95,3 +95,29 @@ def test_the_firm_page_edits_the_register_with_field_messages(client, instance):
         assert entry.actor == "clerk" and entry.changes == {"phone": ["13903560123", "0356-1234567"]}
         sampling = s.scalars(select(Sampling).where(Sampling.sample_no == "JC2023DX0001")).one()
         assert sampling.enterprise.phone == "13903560123"  # the sampling keeps its copy
+
+
+def test_an_import_that_differs_from_the_register_offers_the_update(client, instance, jincheng,
+                                                                    tmp_path):
+    import io
+    import json
+    import re
+
+    jincheng["task"]["code"] = "JC2023-02-DX"
+    jincheng["samplings"] = [jincheng["samplings"][0]]
+    jincheng["samplings"][0].update(sample_no="JC2023DX0101", photos=[])
+    jincheng["samplings"][0]["enterprise"]["name"] = "晋城鑫达新材料有限公司"
+    token = csrf_of(client.get("/tasks").get_data(as_text=True))
+    page = client.post("/imports", content_type="multipart/form-data", data={
+        "csrf_token": token, "task": "",
+        "file": (io.BytesIO(json.dumps(jincheng, ensure_ascii=False).encode()), "第二批.json")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "更新企业名录？" in html and "已导入" in html
+    assert register(instance).name == "晋城市泽州县鑫达电缆有限公司"
+    form = re.search(r'<form method="post" action="(/firms/[^"]+/register)".*?</form>', html, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    assert fields["name"] == "晋城鑫达新材料有限公司" and "导入 第二批.json" in fields["source"]
+    done = client.post(form.group(1), data={**fields, "csrf_token": csrf_of(html)},
+                       follow_redirects=True)
+    assert "企业名录已更新" in done.get_data(as_text=True)
+    assert register(instance).name == "晋城鑫达新材料有限公司"
