@@ -34,6 +34,24 @@ def lock_reasons(session: Session, row: Sampling) -> list[str]:
     return reasons
 
 
+def task_finished(session: Session, task_id: int) -> bool:
+    """Whether any sampling of the task is finished (its task details are then part of it)."""
+    return bool(session.scalar(select(exists().where(
+        Document.task_id == task_id, Document.sampling_id.is_not(None),
+        Document.blank.is_(False)))) or session.scalar(select(exists().where(
+            Sampling.task_id == task_id, Sampling.result != ""))))
+
+
+def task_differences(stored, task: rec.Task) -> dict[str, tuple[str, str]]:
+    """Task details a file gives differently from the stored task: path → (old, new)."""
+    out = {}
+    for key, new in asdict(task).items():
+        old = _plain(getattr(stored, key))
+        if _plain(new) != old:
+            out[f"task.{key}"] = (old, _plain(new))
+    return out
+
+
 def _plain(value) -> str:
     if value is None:
         return ""
@@ -124,5 +142,3 @@ def history(session: Session, sampling_id: int) -> list[Correction]:
                                 .order_by(Correction.id.desc())))
 
 
-__all__ = ["asdict", "describe", "differences", "history", "lock_reasons", "outcome_change",
-           "record"]

@@ -209,6 +209,13 @@ class Archive:
         rows = {r.sample_no: r for r in s.scalars(select(Sampling).where(
             Sampling.sample_no.in_([x.sample_no for x in trip.samplings])))}
         keep, problems = set(), []
+        task = s.scalars(select(Task).where(Task.code == trip.task.code)).first()
+        if task is not None and corrections.task_finished(s, task.id):
+            changes = corrections.task_differences(task, trip.task)
+            if changes:
+                problems.append(Problem("task", next(iter(changes)), (
+                    f"任务 {task.code} 已有归档的抽样记录，导入不能修改任务信息"
+                    f"（{corrections.describe(changes)}）")))
         for x in trip.samplings:
             row = rows.get(x.sample_no)
             if row is None:

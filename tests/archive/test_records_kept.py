@@ -248,3 +248,14 @@ def test_the_correct_command_records_a_correction(archived, tmp_path):
     bad = subprocess.run(cmd[:5] + ["--set", "单价=abc", "--reason", "x"], capture_output=True, text=True,
                          env=env, cwd=str(DEMO.parent.parent))
     assert bad.returncode == 1 and "单价" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_re_import_cannot_change_the_task_of_archived_records(archived, jincheng, write_trip):
+    jincheng["task"]["basis"] = "另一个依据"
+    with pytest.raises(TripError) as err:
+        archived.import_file(write_trip(jincheng), actor="测试员")
+    assert err.value.problems[0].field == "task.basis" and "不能修改任务信息" in str(err.value.problems[0])
+    from archive.models import Task
+
+    with archived.session() as s:
+        assert s.scalars(select(Task).where(Task.code == TASK)).one().basis != "另一个依据"
