@@ -9,7 +9,10 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy import select
+
 from archive.config import load_config
+from archive.models import Sampling
 from archive.service import Archive, ArchiveError
 from archive.spreadsheet import SheetError
 from docgen.fonts import FontError
@@ -25,8 +28,15 @@ def _progress(desc: str):
 
 
 def cmd_import(a: Archive, args) -> int:
-    r = a.import_file(Path(args.file), actor=a.config.actor, task_code=args.task)
-    print(f"已导入 {args.file}：新增 {len(r.created)} 条，更新 {len(r.updated)} 条抽样记录，照片 {r.photos} 张。")
+    r = a.import_file(Path(args.file), actor=a.config.actor, task_code=args.task,
+                      update_register=args.update_register)
+    print(f"已导入 {args.file}：新增 {len(r.created)} 条，更新 {len(r.updated)} 条，"
+          f"未变 {len(r.unchanged)} 条抽样记录，照片 {r.photos} 张。")
+    if r.register_differences:
+        print(f"以下 {len(r.register_differences)} 家企业的信息与企业名录不同，名录未更新"
+              "（抽样记录按文件所填保存；确认后可加 --update-register 重新导入以更新名录）：")
+        for d in r.register_differences:
+            print(f"  {d.credit_code} {d.name}：{d.describe()}")
     return 0
 
 
@@ -34,7 +44,8 @@ def cmd_generate(a: Archive, args) -> int:
     r = a.generate(sample_no=args.sample, task_code=args.trip, blank=args.blank, jobs=args.jobs,
                    actor=a.config.actor, progress=_progress("生成并归档"))
     how = f"（续做第 {r.run_id} 次生成，已完成的 {r.skipped} 户跳过）" if r.resumed else ""
-    print(f"已归档 {r.firms} 户、{r.documents} 个文件{how}。")
+    same = f"；{r.unchanged} 个文件与已归档的最新版本相同，未新增版本" if r.unchanged else ""
+    print(f"已归档 {r.firms} 户、{r.documents} 个新文件{same}{how}。")
     return 0
 
 
@@ -60,6 +71,45 @@ def cmd_export(a: Archive, args) -> int:
     r = a.export(out=Path(args.out), actor=a.config.actor, credit_code=args.firm,
                  sample_no=args.sample)
     print(f"已导出 {r.path}：文书 {r.documents} 个，照片原件 {r.photos} 张（可用 sha256sum -c SHA256SUMS 校验）。")
+    return 0
+
+
+def cmd_correct(a: Archive, args) -> int:
+    from archive.visits import VISIT_FIELDS, VisitProblems, current_values, record_visit
+
+    by_name = {path: path for path, _, _ in VISIT_FIELDS}
+    by_name |= {label: path for path, label, _ in VISIT_FIELDS}
+    by_name |= {label.split("（")[0]: path for path, label, _ in VISIT_FIELDS}
+    with a.session() as s:
+        row = s.scalars(select(Sampling).where(Sampling.sample_no == args.sample)).first()
+        if row is None:
+            raise ArchiveError(f"没有抽样单编号为 {args.sample} 的抽样记录")
+        values = current_values(row)
+    values = {path: values.get(path, "") for path in by_name.values()}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in by_name:
+            raise ArchiveError(f"无法识别 {item!r}：应为 字段=值，字段为 "
+                               f"{'、'.join(label.split('（')[0] for _, label, _ in VISIT_FIELDS)} 之一")
+        values[by_name[name.strip()]] = value.strip()
+    try:
+        saved = record_visit(a, args.sample, values, actor=a.config.actor, reason=args.reason)
+    except VisitProblems as exc:
+        labels = {path: label for path, label, _ in VISIT_FIELDS} | {"correction.reason": "更正原因"}
+        for m in exc.general:
+            print(f"错误：{m}", file=sys.stderr)
+        for path, messages in exc.fields.items():
+            for m in messages:
+                print(f"错误：{args.sample}　{labels.get(path, path)}：{m}", file=sys.stderr)
+        return 1
+    if not saved.changes:
+        print(f"{args.sample}：没有改动。")
+    elif saved.correction_id:
+        print(f"{args.sample}：更正已记录（{len(saved.changes)} 项），生成新版本文书 {saved.documents} 个。")
+        if saved.regenerate_error:
+            print(f"注意：重新生成文书失败：{saved.regenerate_error}", file=sys.stderr)
+    else:
+        print(f"{args.sample}：抽样记录已保存（该记录尚未归档，无需更正）。")
     return 0
 
 
@@ -203,6 +253,8 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="导入行程文件（JSON）或抽样记录表（.xlsx/.csv）")
     i.add_argument("file")
     i.add_argument("--task", help="CSV 或无“任务信息”表的工作簿所属的任务编号")
+    i.add_argument("--update-register", action="store_true",
+                   help="文件中的企业信息与企业名录不同时，按文件更新名录（记入名录变更历史）")
     i.set_defaults(func=cmd_import)
     g = sub.add_parser("generate", help="生成文书并归档")
     which = g.add_mutually_exclusive_group(required=True)
@@ -211,6 +263,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--blank", action="store_true", help="抽样前空白文书")
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     g.set_defaults(func=cmd_generate)
+    c = sub.add_parser("correct", help="更正已完成的抽样记录（记录改动、原因、更正人，文书生成新版本）")
+    c.add_argument("sample", help="抽样单编号")
+    c.add_argument("--set", action="append", required=True, metavar="字段=值",
+                   help="如 单价（元）=99.50 或 product.name=铜芯电线（可重复）")
+    c.add_argument("--reason", required=True, help="更正原因")
+    c.set_defaults(func=cmd_correct)
     v = sub.add_parser("verify", help="重新计算全部档案文件的哈希，报告缺失、被改动和无记录的文件")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_verify)

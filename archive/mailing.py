@@ -126,7 +126,7 @@ class Mailings:
         if other is not None and other is not own:
             raise _fail(row.sample_no, "ems_no",
                         f"EMS 单号 {number} 已登记在 {other.sampling.sample_no}"
-                        f"（{other.sampling.firm.name}）名下，单号不能重复")
+                        f"（{other.sampling.enterprise.name}）名下，单号不能重复")
         return number
 
     def record_ems(self, sample_no: str, ems_no: str, *, posted_on: date | None = None,
@@ -388,7 +388,8 @@ class Mailings:
 
     def _board_row(self, r: Sampling, mail: Mailing | None, objections: list[Objection],
                    today: date) -> BoardRow:
-        row = BoardRow(sample_no=r.sample_no, firm=r.firm.name, credit_code=r.firm.credit_code or "",
+        firm = r.enterprise
+        row = BoardRow(sample_no=r.sample_no, firm=firm.name, credit_code=firm.credit_code,
                        product=r.product_name, task=r.task.code, conclusion=r.result,
                        report_no=r.report_no, state="no_result")
         if mail is not None:
@@ -428,7 +429,7 @@ class Mailings:
                 q = q.where(Mailing.signed_on.is_(None))
             out = []
             for m in s.scalars(q):
-                r, f = m.sampling, m.sampling.firm
+                r, f = m.sampling, m.sampling.enterprise
                 out.append(MailingRow(ems_no=m.ems_no, recipient=f.name, address=f.address,
                                       postal_code=f.postal_code, contact=f.contact, phone=f.phone,
                                       contents=f"检验结果通知书、检验报告（{r.report_no}）、送达回证",

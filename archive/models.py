@@ -2,6 +2,7 @@
 document generated about it (SQLAlchemy 2 declarative models)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -84,6 +85,28 @@ class FirmChange(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field → [old, new]
 
 
+@dataclass(frozen=True)
+class FirmView:
+    """A firm's details as one sampling recorded them (read-only)."""
+
+    name: str = ""
+    credit_code: str = ""
+    address: str = ""
+    postal_code: str = ""
+    legal_rep: str = ""
+    contact: str = ""
+    phone: str = ""
+    role: str = ""
+
+    @classmethod
+    def of(cls, values: dict | None, register: "Firm | None") -> "FirmView | None":
+        if not values and register is None:
+            return None
+        if not values:  # a sampling from before recorded copies: the register's row
+            values = {k: getattr(register, k) for k in cls.__dataclass_fields__}
+        return cls(**{k: values.get(k) or "" for k in cls.__dataclass_fields__})
+
+
 class Sampler(Base):
     __tablename__ = "samplers"
     __table_args__ = (UniqueConstraint("name", "id_no"),)
@@ -149,6 +172,18 @@ class Sampling(Base):
         order_by=SamplingSampler.position, cascade="all, delete-orphan")
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.position",
                                                  cascade="all, delete-orphan")
+
+    @property
+    def enterprise(self) -> FirmView:
+        """The 受检单位 as this sampling recorded it: what its documents and pages show."""
+        return FirmView.of(self.firm_record, None if self.firm_record else self.firm)
+
+    @property
+    def maker(self) -> FirmView | None:
+        """The 标称生产者 as this sampling recorded it, if any."""
+        if self.maker_record:
+            return FirmView.of(self.maker_record, None)
+        return FirmView.of(None, self.manufacturer) if self.manufacturer_id else None
 
 
 class Correction(Base):

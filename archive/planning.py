@@ -6,7 +6,8 @@ import re
 
 from sqlalchemy import or_, select
 
-from archive import records
+from archive import firms, records
+from archive.firms import RegisterDifference
 from archive.models import Agency, Firm, Sampler, Sampling, Task
 from archive.numbers import next_value
 from archive.service import Archive, ArchiveError
@@ -56,7 +57,7 @@ def create_task(archive: Archive, form: dict, sampler_ids: list[str], new_sample
     trip = parse_trip(data, source="新任务", settings=archive.settings,
                       check_text=archive.renderer.fonts.missing, require_samplings=False)
     with archive.session() as s:
-        records.upsert_trip(s, trip, {})
+        records.upsert_trip(s, trip, {}, actor=actor, source=f"新任务 {trip.task.code}")
         task = s.scalars(select(Task).where(Task.code == trip.task.code)).one()
         task.samplers, task.trip_date = team, trip.trip_date
         archive.audit(s, actor, "task.create", trip.task.code, samplers=len(team))
@@ -82,9 +83,22 @@ def _sample_number(s, task: Task) -> str:
             return number
 
 
-def add_firm(archive: Archive, task_code: str, firm: dict, *, actor: str) -> str:
+class RegisterQuestion(ArchiveError):
+    """The typed firm is in the register with other details: update the register or not?"""
+
+    def __init__(self, difference: RegisterDifference):
+        super().__init__(f"企业名录中已有 {difference.credit_code}，信息不同：{difference.describe()}")
+        self.difference = difference
+
+
+def add_firm(archive: Archive, task_code: str, firm: dict, *, actor: str,
+             update_register: bool | None = None) -> str:
     """Add a firm visit to a planned task; returns its new sample number. TripError if the firm
-    fails the checks (credit code, required name …)."""
+    fails the checks (credit code, required name …).
+
+    The sampling records the firm as typed. When the register knows the credit code with other
+    details, nothing is added until the user answers: RegisterQuestion (update_register None),
+    update the register (True, kept in its history) or leave it as it is (False)."""
     trip = archive.trip_dict(task_code)
     with archive.session() as s:
         task = s.scalars(select(Task).where(Task.code == task_code)).one()
@@ -94,8 +108,16 @@ def add_firm(archive: Archive, task_code: str, firm: dict, *, actor: str) -> str
                                                       for k in FIRM_FIELDS}}]}
         parsed = parse_trip(data, source=task_code, settings=archive.settings,
                             check_text=archive.renderer.fonts.missing, pending_ok=True)
-        records.upsert_trip(s, parsed, {})
-        archive.audit(s, actor, "sampling.create", number, task=task_code)
+        typed = parsed.samplings[0].enterprise
+        known = s.scalars(select(Firm).where(Firm.credit_code == typed.credit_code)).first()
+        conflicts = {k: v for k, v in firms.differences(known, firms.firm_dict(typed)).items()
+                     if v[0]} if known else {}
+        if conflicts and update_register is None:
+            raise RegisterQuestion(RegisterDifference(known.credit_code, known.name, conflicts))
+        records.upsert_trip(s, parsed, {}, actor=actor, source=f"新增企业（任务 {task_code}）",
+                            update_register=bool(update_register))
+        archive.audit(s, actor, "sampling.create", number, task=task_code,
+                      register_updated=bool(conflicts and update_register))
     return number
 
 
@@ -107,4 +129,4 @@ def firm_fields(archive: Archive, firm_id: int) -> dict:
         return {k: getattr(f, k) or "" for k in FIRM_FIELDS}
 
 
-__all__ = ["TripError", "add_firm", "create_task", "firm_fields", "registers", "search_firms"]
+__all__ = ["RegisterQuestion", "TripError", "add_firm", "create_task", "firm_fields", "registers", "search_firms"]

@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive import firms
+from archive.firms import RegisterDifference
 from archive.models import Agency, Firm, Photo, Sampler, Sampling, SamplingSampler, Task
 from docgen import records as rec
 
@@ -26,30 +28,24 @@ def _upsert(session: Session, model, key: dict, values: dict):
 
 
 def _agency(session: Session, kind: str, a: rec.Agency) -> Agency:
-    values = {k: v for k, v in asdict(a).items() if k != "name"}
+    # a file that leaves a detail blank says nothing about it: the register keeps its value
+    values = {k: v for k, v in asdict(a).items() if k != "name" and v}
     return _upsert(session, Agency, {"kind": kind, "name": a.name}, values)
-
-
-def upsert_firm(session: Session, f: rec.Firm) -> Firm:
-    """Firms are keyed by credit code; one without a code (a maker named on a label) by name."""
-    values = {k: v for k, v in asdict(f).items() if k not in ("credit_code",)}
-    if f.credit_code:
-        return _upsert(session, Firm, {"credit_code": f.credit_code}, values)
-    row = session.scalars(select(Firm).where(Firm.credit_code.is_(None), Firm.name == f.name)).first()
-    if row is None:
-        row = Firm(credit_code=None, **values)
-        session.add(row)
-    return row
 
 
 def upsert_trip(session: Session, trip: rec.Trip,
                 photos: dict[Path, tuple[str, str, datetime | None]],
-                reports: dict[Path, str] | None = None, actor: str = "") -> list[Sampling]:
+                reports: dict[Path, str] | None = None, actor: str = "", *, source: str = "",
+                update_register: bool = False, keep: frozenset[str] = frozenset()
+                ) -> list[RegisterDifference]:
     """Insert or update everything in the trip; the same data imported twice changes nothing.
 
     photos maps each photo file to (original hash, print copy hash, EXIF time), reports each
     lab report file to its hash, all files already in the store. A sampling without a result
-    in the file keeps the result it has.
+    in the file keeps the result it has; samplings named in `keep` (finished records the file
+    leaves unchanged) are not touched at all. Each sampling keeps the firm and producer as the
+    file records them; the firm register is only added to, unless `update_register`: the
+    differences between the file and the register are returned for the user to decide.
     """
     agency, institution = _agency(session, "agency", trip.agency), _agency(session, "institution",
                                                                             trip.institution)
@@ -60,14 +56,17 @@ def upsert_trip(session: Session, trip: rec.Trip,
                     "agency_id": agency.id, "institution_id": institution.id})
     samplers = [_upsert(session, Sampler, {"name": s.name, "id_no": s.id_no}, {}) for s in trip.samplers]
     session.flush()
-    out = []
+    found: dict[str, RegisterDifference] = {}
     for s in trip.samplings:
-        firm = upsert_firm(session, s.enterprise)
-        maker = upsert_firm(session, s.manufacturer) if s.manufacturer else None
-        session.flush()
+        if s.sample_no in keep:
+            continue
+        firm, maker, differences = register_firms(session, s, actor=actor, source=source,
+                                                  update=update_register)
+        for d in differences:
+            found.setdefault(d.credit_code, d)
         row = _upsert(session, Sampling, {"sample_no": s.sample_no}, {
             "task_id": task.id, "firm_id": firm.id, "manufacturer_id": maker.id if maker else None,
-            "trip_date": trip.trip_date, **visit_values(s)})
+            "trip_date": trip.trip_date, **visit_values(s), **recorded_firms(s)})
         if s.notice_no:
             row.notice_no = s.notice_no
         if s.result is not None:
@@ -80,13 +79,42 @@ def upsert_trip(session: Session, trip: rec.Trip,
                 setattr(row, key, value)
         session.flush()
         row.samplers = [SamplingSampler(sampler_id=p.id, position=i) for i, p in enumerate(samplers)]
-        row.photos = [Photo(position=i, caption=p.caption, filename=p.file.name,
-                            original_sha256=photos[p.file][0], print_sha256=photos[p.file][1],
-                            taken_at=photos[p.file][2])
-                      for i, p in enumerate(s.photos)]
-        out.append(row)
+        _add_photos(row, s.photos, photos)
     session.flush()
-    return out
+    return list(found.values())
+
+
+def _add_photos(row: Sampling, listed: tuple[rec.Photo, ...],
+                photos: dict[Path, tuple[str, str, datetime | None]]) -> None:
+    """The file's photos join those the sampling has (uploaded on the web, or by an earlier
+    file): a file that lists fewer photos never removes any."""
+    have = {p.original_sha256: p for p in row.photos}
+    for p in listed:
+        original, copy, taken = photos[p.file]
+        if original in have:
+            have[original].caption = p.caption or have[original].caption
+            continue
+        have[original] = Photo(position=len(row.photos), caption=p.caption, filename=p.file.name,
+                               original_sha256=original, print_sha256=copy, taken_at=taken)
+        row.photos.append(have[original])
+
+
+def register_firms(session: Session, s: rec.Sampling, *, actor: str, source: str,
+                   update: bool = False) -> tuple[Firm, Firm | None, list[RegisterDifference]]:
+    """The register's rows for a sampling's firm and producer (added when new), and how the
+    record differs from the register."""
+    firm, d1 = firms.register(session, s.enterprise, actor=actor, source=source, update=update)
+    maker, d2 = (None, None)
+    if s.manufacturer:
+        maker, d2 = firms.register(session, firms.as_maker(s.manufacturer, s.enterprise),
+                                   actor=actor, source=source, update=update)
+    return firm, maker, [d for d in (d1, d2) if d]
+
+
+def recorded_firms(s: rec.Sampling) -> dict:
+    """The firm and producer as this sampling records them (what its documents print)."""
+    return {"firm_record": firms.firm_dict(s.enterprise),
+            "maker_record": firms.firm_dict(firms.as_maker(s.manufacturer, s.enterprise))}
 
 
 def visit_values(s: rec.Sampling) -> dict:
@@ -98,13 +126,14 @@ def visit_values(s: rec.Sampling) -> dict:
             "refusal": _json(s.refusal), "no_sample": _json(s.no_sample)}
 
 
-def record_visit(session: Session, row: Sampling, s: rec.Sampling) -> None:
+def record_visit(session: Session, row: Sampling, s: rec.Sampling, *, actor: str,
+                 source: str) -> list[RegisterDifference]:
     """Write what was recorded on site into an existing sampling (photos and samplers stay)."""
-    maker = upsert_firm(session, s.manufacturer) if s.manufacturer else None
-    session.flush()
+    _, maker, differences = register_firms(session, s, actor=actor, source=source)
     row.manufacturer_id = maker.id if maker else None
-    for key, value in visit_values(s).items():
+    for key, value in {**visit_values(s), **recorded_firms(s)}.items():
         setattr(row, key, value)
+    return differences
 
 
 def _json(value):
@@ -119,12 +148,11 @@ def _json(value):
 
 
 # -- database → docgen records ------------------------------------------------------------------
-def _firm_record(f: Firm | None) -> rec.Firm | None:
-    if f is None:
-        return None
-    return rec.Firm(name=f.name, credit_code=f.credit_code or "", address=f.address,
-                    postal_code=f.postal_code, legal_rep=f.legal_rep, contact=f.contact,
-                    phone=f.phone, role=f.role)
+def _firm_record(recorded: dict | None, register: Firm | None) -> rec.Firm | None:
+    """The firm as the sampling recorded it (the register's row only for a sampling that
+    predates recorded copies and has none)."""
+    values = recorded if recorded else firms.firm_dict(register)
+    return rec.Firm(**values) if values else None
 
 
 def _agency_record(a: Agency) -> rec.Agency:
@@ -147,8 +175,11 @@ def sampling_record(row: Sampling, photo_path) -> rec.Sampling:
         refusal = rec.Refusal(row.refusal.get("description", ""),
                               tuple(rec.Witness(**w) for w in row.refusal.get("witnesses", [])))
     return rec.Sampling(
-        sample_no=row.sample_no, enterprise=_firm_record(row.firm), outcome=row.outcome,
-        manufacturer=_firm_record(row.manufacturer), product=rec.Product(**row.product),
+        sample_no=row.sample_no, enterprise=_firm_record(row.firm_record, row.firm),
+        outcome=row.outcome,
+        manufacturer=_firm_record(row.maker_record, row.manufacturer) if (
+            row.maker_record or row.manufacturer_id) else None,
+        product=rec.Product(**row.product),
         quantity=rec.Quantity(**row.quantity), unit_price=row.unit_price,
         sampled_at=row.sampled_at, place=row.place, seal=rec.Seal(**row.seal),
         send_to=row.send_to, send_by=row.send_by, online=online,

@@ -16,6 +16,8 @@ from docgen.results import render_result_batch
 
 # the batch files kept in the archive (envelopes.pdf is not: the envelopes are kept per firm)
 KEPT_BATCH_FORMS = ("result_batch", "label_sheet", "result_docx_zip")
+# a firm's own result documents
+FIRM_FORMS = ("result_notice", "service_receipt", "envelope", "result_packet")
 
 
 class ResultDocsError(TripError):
@@ -25,8 +27,10 @@ class ResultDocsError(TripError):
 @dataclass
 class ResultRun:
     firms: list[str] = field(default_factory=list)
-    documents: int = 0
+    documents: int = 0  # new documents (versions)
+    unchanged: int = 0  # files identical to their latest version: no new version
     batch: list[int] = field(default_factory=list)  # ids of the task-level documents
+    new: list[int] = field(default_factory=list)  # ids of the new firm documents
 
 
 class ResultDocs:
@@ -55,9 +59,12 @@ class ResultDocs:
 
     def generate(self, *, actor: str, task_code: str | None = None,
                  sample_nos: list[str] | None = None, mailer: str = "envelope",
+                 batch: bool = True,
                  progress: Callable[[Iterable], Iterable] = lambda it: it) -> ResultRun:
         """Render and archive the result packets of a task's tested samples (or those named).
-        Every named sample must have its result and lab report; nothing is stored otherwise."""
+        Every named sample must have its result and lab report; nothing is stored otherwise.
+        Without `batch`, only the firms' own documents are archived (a correction of one
+        sample must not replace the task's printed batch with a batch of one)."""
         a = self.archive
         with a.session() as s:
             rows = self._rows(s, task_code, sample_nos)
@@ -76,17 +83,22 @@ class ResultDocs:
             trip = records.trip_record(rows, a.store.path)
             ids = {r.sample_no: r.id for r in rows}
             task_id = rows[0].task_id
-        per_firm, batch = render_result_batch(a.renderer, trip, list(trip.samplings),
+        per_firm, batch_files = render_result_batch(a.renderer, trip, list(trip.samplings),
                                               mailer=mailer, progress=progress)
         run = ResultRun()
         for sample_no, files in per_firm.items():
             kept = [f for f in files if f.form != "lab_report"]  # stored when it was uploaded
-            a.archive_files(kept, task_id=task_id, sampling_id=ids[sample_no], actor=actor)
+            done = a.archive_files(kept, task_id=task_id, sampling_id=ids[sample_no], actor=actor)
             run.firms.append(sample_no)
-            run.documents += len(kept)
-        kept = [f for f in batch if f.form in KEPT_BATCH_FORMS]
-        run.batch = a.archive_files(kept, task_id=task_id, sampling_id=None, actor=actor)
-        run.documents += len(kept)
+            run.documents += len(done.new)
+            run.new += done.new
+            run.unchanged += done.unchanged
+        if batch:
+            kept = [f for f in batch_files if f.form in KEPT_BATCH_FORMS]
+            done = a.archive_files(kept, task_id=task_id, sampling_id=None, actor=actor)
+            run.batch = done.ids
+            run.documents += len(done.new)
+            run.unchanged += done.unchanged
         with a.session() as s:
             a.audit(s, actor, "results.generate", task_code or "、".join(sample_nos or []),
                     firms=len(run.firms), documents=run.documents, mailer=mailer)
@@ -112,10 +124,18 @@ class ResultDocs:
         files = [RenderedFile(list_filename(kind, fmt), build_list(kind, trip, fmt, a.settings),
                               kind, None, fmt)
                  for kind in LISTS for fmt in FORMATS]
-        ids = a.archive_files(files, task_id=task_id, sampling_id=None, actor=actor)
+        done = a.archive_files(files, task_id=task_id, sampling_id=None, actor=actor)
         with a.session() as s:
-            a.audit(s, actor, "lists.generate", task_code, documents=len(ids))
-        return ids
+            a.audit(s, actor, "lists.generate", task_code, documents=len(done.new),
+                    unchanged=done.unchanged)
+        return done.ids
+
+    @staticmethod
+    def has_documents(s, sampling_id: int) -> bool:
+        """Whether result documents (a notice, a proof of service …) were archived for it."""
+        return s.scalar(select(Document.id).where(Document.sampling_id == sampling_id,
+                                                  Document.form.in_(FIRM_FORMS))
+                        .limit(1)) is not None
 
     def firm_documents(self, task_code: str, forms: tuple[str, ...]) -> dict[str, list[Document]]:
         """Per sample of the task, the latest version of each of its documents of `forms`, in

@@ -16,6 +16,7 @@ from archive.models import Document, Sampling
 from archive.store import display_name, sha256_of
 from docgen.labreports import inspect_report
 from docgen.loading import Problem, TripError, parse_result
+from docgen import records as rec
 from docgen.records import Result
 
 
@@ -77,18 +78,25 @@ class Results:
         return []
 
     def enter(self, sample_no: str, data: dict, *, actor: str, report: bytes | None = None,
-              report_name: str = "") -> Result:
-        """Record one sample's result (replacing an earlier one); the report PDF, if given,
-        is checked and stored. Raises ResultError listing every problem, storing nothing."""
+              report_name: str = "", reason: str = "") -> Result:
+        """Record one sample's result; the report PDF, if given, is checked and stored. A
+        sample that already has a different result is corrected only with a `reason` (the
+        change is recorded and its result documents regenerated). Raises ResultError listing
+        every problem, storing nothing."""
         return self.enter_many({sample_no: (data, report, report_name)}, actor=actor,
-                               source=sample_no)[sample_no]
+                               source=sample_no, reason=reason)[sample_no]
 
     def enter_many(self, entries: dict[str, tuple[dict, bytes | None, str]], *, actor: str,
-                   source: str) -> dict[str, Result]:
-        """Results for several samples, all or nothing."""
+                   source: str, reason: str | None = None) -> dict[str, Result]:
+        """Results for several samples, all or nothing. A result the sample already has is
+        left alone; a different one needs a correction `reason` (None: this way of entering
+        results cannot give one, as a lab sheet cannot)."""
+        from archive import corrections
+
         a = self.archive
         problems: list[Problem] = []
         parsed: dict[str, Result] = {}
+        corrected: dict[str, dict] = {}
         with a.session() as s:
             for sample_no, (data, report, _) in entries.items():
                 try:
@@ -98,15 +106,30 @@ class Results:
                     continue
                 problems += _check_row(row) + self._report_problem(sample_no, report)
                 try:
-                    parsed[sample_no] = parse_result(sample_no, data, settings=a.settings,
-                                                     sampled_at=row.sampled_at,
-                                                     check_text=a.renderer.fonts.missing)
+                    result = parse_result(sample_no, data, settings=a.settings,
+                                          sampled_at=row.sampled_at,
+                                          check_text=a.renderer.fonts.missing)
                 except TripError as exc:
                     problems += exc.problems
+                    continue
+                changes = _changes(row, result, report)
+                if not row.result or changes:
+                    parsed[sample_no] = result
+                if not (row.result and changes):
+                    continue
+                corrected[sample_no] = changes
+                if not (reason or "").strip():
+                    what = corrections.describe(changes)
+                    problems.append(Problem(sample_no, "correction.reason", (
+                        f"已有检验结果（{row.result}，报告 {row.report_no}），修改须作为更正提交："
+                        f"请填写更正原因（将更正：{what}）") if reason is not None else (
+                        f"已有不同的检验结果（{row.result}，报告 {row.report_no}），导入不能修改"
+                        f"（将更正：{what}）；如需修改，请在该样品的检验结果页提交更正")))
         if problems:
             raise ResultError(source, problems)
-        reports = {sha256_of(r): r for _, r, _ in entries.values() if r is not None}
+        reports = {sha256_of(r): r for n, (_, r, _) in entries.items() if r is not None and n in parsed}
         a._stage_blobs(reports)
+        regenerate = []
         with a.session() as s:
             for sample_no, result in parsed.items():
                 _, report, name = entries[sample_no]
@@ -116,6 +139,12 @@ class Results:
                         else row.lab_report_filename)
                 for key, value in result_columns(result, sha, name, actor).items():
                     setattr(row, key, value)
+                if sample_no in corrected:
+                    entry = corrections.record(s, row, corrected[sample_no], reason.strip(), actor)
+                    a.audit(s, actor, "correction", sample_no, reason=reason.strip(),
+                            fields=list(corrected[sample_no]))
+                    if a.result_docs.has_documents(s, row.id):
+                        regenerate.append((sample_no, entry.id))
                 a.audit(s, actor, "result", sample_no, conclusion=result.conclusion,
                         report_no=result.report_no, items=len(result.items),
                         lab_report=name or "", source=source)
@@ -124,7 +153,13 @@ class Results:
                 Sampling.sample_no.in_(list(parsed)))))
         if ids:
             a._index_documents(ids)  # the result and report number are searchable
-        return parsed
+        for sample_no, correction_id in regenerate:
+            run = a.result_docs.generate(actor=actor, sample_nos=[sample_no], batch=False)
+            with a.session() as s:
+                from archive.models import Correction
+
+                s.get(Correction, correction_id).documents = run.new
+        return {n: parsed.get(n) or _stored(n, a) for n in entries}
 
     def import_file(self, path: Path, *, actor: str, reports: dict[str, bytes] | None = None
                     ) -> ResultImport:
@@ -153,7 +188,7 @@ class Results:
         if missing:
             raise SheetError(missing, str(path))
         try:
-            done = self.enter_many(entries, actor=actor, source=str(path))
+            done = self.enter_many(entries, actor=actor, source=path.name)
         except ResultError as exc:
             raise SheetError([_sheet_problem(rows, p) for p in exc.problems], str(path)) from None
         return ResultImport(str(path), sorted(done), sum(1 for e in entries.values() if e[1]))
@@ -173,13 +208,36 @@ class Results:
         return name or f"{sample_no}-检验报告.pdf", data
 
 
+def _changes(row: Sampling, result: Result, report: bytes | None) -> dict[str, tuple[str, str]]:
+    """What `result` (and a new report file) would change in the sample's stored result."""
+    from archive import corrections
+    from archive.records import result_record
+
+    before = rec.Sampling(sample_no=row.sample_no, enterprise=rec.Firm(""),
+                          result=result_record(row, lambda sha: sha))
+    after = rec.Sampling(sample_no=row.sample_no, enterprise=rec.Firm(""), result=result)
+    changes = {k: v for k, v in corrections.differences(before, after).items()
+               if k.startswith("result.")}
+    if report is not None and sha256_of(report) != row.lab_report_sha256:
+        changes["result.lab_report"] = (row.lab_report_filename, "新上传的报告文件")
+    return changes
+
+
+def _stored(sample_no: str, archive) -> Result:
+    """A sample's result as stored (for an entry that changed nothing)."""
+    from archive.records import result_record
+
+    with archive.session() as s:
+        return result_record(_sampling(s, sample_no), lambda sha: sha)
+
+
 def _sheet_problem(rows: dict[str, tuple[int | None, dict]], p: Problem):
     """A result problem at the sheet row of its sample (a JSON file has no rows: named by sample)."""
     from archive.spreadsheet import SheetProblem
-    from docgen.fields import label
+    from docgen.fields import field_label
 
     line = rows[p.record][0] if p.record in rows else None
-    return SheetProblem(line, label(p.field), p.message if line else f"{p.record}：{p.message}")
+    return SheetProblem(line, field_label(p.field), p.message if line else f"{p.record}：{p.message}")
 
 
 def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:

@@ -18,7 +18,7 @@ from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Samp
 from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
 from docgen.labreports import inspect_report
-from docgen.loading import load_trip
+from docgen.loading import Problem, TripError, load_trip
 from docgen.packets import BLANK as TRIP_FORMS, RenderedFile, render_firms
 from docgen.photos import PhotoLimits, inspect_photo, print_copy
 from docgen.render import Renderer
@@ -35,7 +35,23 @@ class ImportReport:
     source: str
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already recorded exactly so
     photos: int = 0
+    # firms whose details in the file differ from the firm register (not applied unless asked)
+    register_differences: list = field(default_factory=list)
+
+
+@dataclass
+class Archived:
+    """What archiving a set of files did: each file's document (in order), and the new ones.
+    A file with the same bytes as the latest version of its form is not a new version."""
+
+    ids: list[int] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.ids) - len(self.new)
 
 
 @dataclass
@@ -43,7 +59,9 @@ class GenerateReport:
     run_id: int
     resumed: bool
     firms: int = 0
-    documents: int = 0
+    documents: int = 0  # new documents (versions)
+    unchanged: int = 0  # files identical to their latest archived version: no new version
+    document_ids: list[int] = field(default_factory=list)  # the new ones
     skipped: int = 0  # firms already done by the interrupted run being resumed
 
 
@@ -121,11 +139,15 @@ class Archive:
         session.execute(update(Blob).where(Blob.sha256.in_(list(shas))).values(state="stored"))
 
     # -- import -----------------------------------------------------------------------------
-    def import_file(self, path: Path, *, actor: str, task_code: str | None = None) -> ImportReport:
+    def import_file(self, path: Path, *, actor: str, task_code: str | None = None,
+                    update_register: bool = False) -> ImportReport:
         """Records from a trip file (.json) or a spreadsheet (.xlsx, .csv) into the database.
 
         The whole file is checked first; nothing of a bad file is imported. Re-importing
-        updates the same rows (samplings by sample number, firms by credit code).
+        updates the same rows (samplings by sample number), except finished ones, which the
+        file may only repeat (a change is refused: it needs a correction). Each sampling keeps
+        the firm as the file records it; the firm register is added to, and changed only with
+        `update_register` (the differences are in the report).
         """
         path = Path(path)
         limits = PhotoLimits(self.settings.photo_max_bytes, self.settings.photo_max_pixels)
@@ -157,18 +179,71 @@ class Archive:
                 data = s.result.lab_report.read_bytes()
                 report_files[s.result.lab_report] = sha256_of(data)
                 blobs[report_files[s.result.lab_report]] = data
+        with self.session() as s:
+            keep, problems = self._unchanged_or_locked(s, trip, photo_files, report_files)
+        if problems:
+            raise TripError(path.name, problems)
         self._stage_blobs(blobs)
         report = ImportReport(str(path), photos=len(photo_files))
         with self.session() as s:
             known = set(s.scalars(select(Sampling.sample_no).where(
                 Sampling.sample_no.in_([x.sample_no for x in trip.samplings]))))
-            records.upsert_trip(s, trip, photo_files, report_files, actor)
+            report.register_differences = records.upsert_trip(
+                s, trip, photo_files, report_files, actor, source=f"导入 {path.name}",
+                update_register=update_register, keep=frozenset(keep))
             self._mark_stored(s, blobs)
             for x in trip.samplings:
-                (report.updated if x.sample_no in known else report.created).append(x.sample_no)
-            self.audit(s, actor, "import", str(path), created=len(report.created),
-                       updated=len(report.updated), photos=report.photos)
+                (report.unchanged if x.sample_no in keep else report.updated
+                 if x.sample_no in known else report.created).append(x.sample_no)
+            self.audit(s, actor, "import", path.name, created=len(report.created),
+                       updated=len(report.updated), unchanged=len(report.unchanged),
+                       photos=report.photos, register_differences=len(report.register_differences))
         return report
+
+    def _unchanged_or_locked(self, s: Session, trip, photos: dict, reports: dict
+                             ) -> tuple[set[str], list[Problem]]:
+        """The samplings of a file that are stored exactly so already (left alone), and why
+        the file may not change the others: a finished record changes only by a correction."""
+        from archive import corrections
+
+        rows = {r.sample_no: r for r in s.scalars(select(Sampling).where(
+            Sampling.sample_no.in_([x.sample_no for x in trip.samplings])))}
+        keep, problems = set(), []
+        task = s.scalars(select(Task).where(Task.code == trip.task.code)).first()
+        if task is not None and corrections.task_finished(s, task.id):
+            changes = corrections.task_differences(task, trip.task)
+            if changes:
+                problems.append(Problem("task", next(iter(changes)), (
+                    f"任务 {task.code} 已有归档的抽样记录，导入不能修改任务信息"
+                    f"（{corrections.describe(changes)}）")))
+        for x in trip.samplings:
+            row = rows.get(x.sample_no)
+            if row is None:
+                continue
+            changes = corrections.differences(records.sampling_record(row, self.store.path), x)
+            if row.task.code != trip.task.code:
+                changes["task.code"] = (row.task.code, trip.task.code)
+            team = ("、".join(p.sampler.name for p in row.samplers),
+                    "、".join(p.name for p in trip.samplers))
+            if team[0] != team[1]:
+                changes["samplers"] = team
+            if row.trip_date != trip.trip_date:
+                changes["trip_date"] = (str(row.trip_date or ""), str(trip.trip_date or ""))
+            known = {p.original_sha256 for p in row.photos}
+            added = [p for p in x.photos if photos[p.file][0] not in known]
+            if added:
+                changes["photos"] = ("", f"新增 {len(added)} 张")
+            if x.result and x.result.lab_report and reports[x.result.lab_report] != row.lab_report_sha256:
+                changes["result.lab_report"] = (row.lab_report_filename, x.result.lab_report.name)
+            if not changes:
+                keep.add(x.sample_no)
+                continue
+            reasons = corrections.lock_reasons(s, row)
+            if reasons:
+                problems.append(Problem(x.sample_no, next(iter(changes)), (
+                    f"该记录{'、'.join(reasons)}，导入不能修改（{corrections.describe(changes)}）；"
+                    "如需修改，请提交更正")))
+        return keep, problems
 
     def trip_dict(self, task_code: str) -> dict:
         """The trip-level part of a trip file for a stored task (for spreadsheets of rows only)."""
@@ -235,7 +310,8 @@ class Archive:
             if not blank:
                 pending = [r.sample_no for r in rows if r.outcome is None]
                 if pending:
-                    raise ArchiveError(f"以下抽样记录尚无抽样结果，只能生成空白文书（--blank）：{'、'.join(pending[:20])}")
+                    raise ArchiveError("以下抽样记录尚未录入抽样结果，只能生成抽样前的空白文书："
+                                       f"{'、'.join(pending[:20])}")
             self._allocate_notice_numbers(s, rows)
             run = s.scalars(select(GenerationRun).where(
                 GenerationRun.scope == scope, GenerationRun.blank == blank,
@@ -253,54 +329,62 @@ class Archive:
         for trip, ids in groups:
             for i, files in render_firms(self.renderer, trip, blank, jobs=jobs, progress=progress):
                 sampling = trip.samplings[i]
-                report.documents += self._archive_firm(run.id, ids[sampling.sample_no], files,
-                                                       blank, actor)
+                done = self._archive_firm(run.id, ids[sampling.sample_no], files, blank, actor)
+                report.documents += len(done.new)
+                report.document_ids += done.new
+                report.unchanged += done.unchanged
                 report.firms += 1
         with self.session() as s:
             s.get(GenerationRun, run.id).finished_at = datetime.now()
             self.audit(s, actor, "generate", scope, run=run.id, blank=blank, firms=report.firms,
-                       documents=report.documents, resumed=resumed)
+                       documents=report.documents, unchanged=report.unchanged, resumed=resumed)
         return report
 
     def _archive_firm(self, run_id: int, sampling_id: int, files: list[RenderedFile], blank: bool,
-                      actor: str) -> int:
+                      actor: str) -> Archived:
         with self.session() as s:
             sampling = s.get(Sampling, sampling_id)
             task_id = sampling.task_id
-        return len(self.archive_files(files, task_id=task_id, sampling_id=sampling_id,
-                                      blank=blank, actor=actor, run_id=run_id))
+        return self.archive_files(files, task_id=task_id, sampling_id=sampling_id,
+                                  blank=blank, actor=actor, run_id=run_id)
 
     def archive_files(self, files: list[RenderedFile], *, task_id: int, sampling_id: int | None,
-                      actor: str, blank: bool = False, run_id: int | None = None) -> list[int]:
+                      actor: str, blank: bool = False, run_id: int | None = None) -> Archived:
         """Store files and add a document row per file in one transaction: version n+1 of the
-        same form and format of the sampling (or, with no sampling, of the task). Returns the
-        new document ids; those of a sampling are indexed for search."""
+        same form and format of the sampling (or, with no sampling, of the task) — unless the
+        file has exactly the bytes of the latest version, which then stands for it. New
+        documents of a sampling are indexed for search."""
         data = {sha256_of(f.data): f.data for f in files}
         self._stage_blobs(data)
+        done = Archived()
         with self.session() as s:
             sampling = s.get(Sampling, sampling_id) if sampling_id else None
             year = (sampling.sampled_at if sampling and sampling.sampled_at else datetime.now()).year
-            new_ids = []
             for f in files:
+                sha = sha256_of(f.data)
                 same = select(Document).where(Document.form == f.form, Document.format == f.format,
                                               Document.blank == blank)
                 same = (same.where(Document.sampling_id == sampling_id) if sampling_id else
                         same.where(Document.sampling_id.is_(None), Document.task_id == task_id))
                 prev = s.scalars(same.order_by(Document.version.desc())).first()
+                if prev is not None and prev.sha256 == sha:
+                    done.ids.append(prev.id)  # unchanged: the latest version stands
+                    continue
                 doc = Document(doc_no=document_number(s, year), sampling_id=sampling_id,
                                firm_id=sampling.firm_id if sampling else None, task_id=task_id,
                                form=f.form, format=f.format, blank=blank,
                                version=(prev.version + 1) if prev else 1,
-                               supersedes_id=prev.id if prev else None, sha256=sha256_of(f.data),
+                               supersedes_id=prev.id if prev else None, sha256=sha,
                                size=len(f.data), pages=f.pages, filename=Path(f.path).name,
                                title=_title(f.form), run_id=run_id, created_by=actor)
                 s.add(doc)
                 s.flush()
-                new_ids.append(doc.id)
+                done.ids.append(doc.id)
+                done.new.append(doc.id)
             self._mark_stored(s, data)
-        if sampling_id:
-            self._index_documents(new_ids)
-        return new_ids
+        if sampling_id and done.new:
+            self._index_documents(done.new)
+        return done
 
     # -- search -----------------------------------------------------------------------------
     def _index_docs(self, s: Session, ids: list[int] | None):
@@ -313,13 +397,13 @@ class Archive:
             q = q.where(Document.id.in_(ids))
         for d in s.scalars(q.execution_options(yield_per=2000)):
             r = d.sampling
-            firm, maker = r.firm, r.manufacturer
+            firm, maker = r.enterprise, r.maker  # as recorded at the visit
             kind = {"pdf": "PDF", "docx": "Word"}.get(d.format, d.format)
             yield IndexDoc(document_id=d.id, sample_no=r.sample_no, form=d.form,
                            title=f"{d.title}（{kind}{'，空白' if d.blank else ''}）",
-                           firm=firm.name, credit_code=firm.credit_code or "",
+                           firm=firm.name, credit_code=firm.credit_code,
                            manufacturer=maker.name if maker else "",
-                           manufacturer_code=(maker.credit_code or "") if maker else "",
+                           manufacturer_code=maker.credit_code if maker else "",
                            product=r.product_name, batch=r.batch, doc_no=d.doc_no,
                            notice_no=r.notice_no, report_no=r.report_no, ems_no=r.ems_no,
                            task=r.task.code, result=r.result,
@@ -494,7 +578,7 @@ class Archive:
             writer = PdfWriter()
             for r, d in picked:
                 writer.append(PdfReader(BytesIO(self.store.read(d.sha256))),
-                              outline_item=f"{r.sample_no}　{r.firm.name}", import_outline=True)
+                              outline_item=f"{r.sample_no}　{r.enterprise.name}", import_outline=True)
             writer.page_mode = "/UseOutlines"
             writer.write(out)
         else:

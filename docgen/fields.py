@@ -9,6 +9,7 @@ placeholders of the form specs ({enterprise.name}); a template override is linte
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -122,6 +123,36 @@ FIELDS: dict[str, Field] = {f.path: f for f in _FIELDS}
 
 
 def label(path: str) -> str:
-    """The Chinese label of a field, for messages ('enterprise.credit_code（统一社会信用代码）')."""
+    """A field's template tag with its Chinese label ('enterprise.credit_code（统一社会信用代码）'),
+    for Word template authors, who write the tag."""
     field = FIELDS.get(path)
     return f"{path}（{field.label}）" if field else path
+
+
+# Paths of records and inputs that are not form fields, and sections, by their Chinese names.
+_LABELS = {
+    "outcome": "抽样结果", "unit_price": "单价", "photos": "照片", "photos.file": "照片文件",
+    "photos.caption": "照片说明", "samplers": "抽样人员", "samplings": "抽样记录",
+    "trip": "文件", "agency": "组织监督抽查部门", "institution": "承检机构", "task": "任务信息",
+    "enterprise": "受检单位", "manufacturer": "标称生产者", "product": "产品信息",
+    "quantity": "样品数量", "seal": "封样信息", "online": "网络抽样信息", "refusal": "拒检情况",
+    "no_sample": "未抽到样品情况", "result": "检验结果", "result.items": "不合格项目",
+    "result.items.item": "不合格项目名称", "result.items.requirement": "标准要求",
+    "result.items.measured": "实测值", "result.items.verdict": "单项判定",
+    "result.lab_report": "检验报告文件", "enterprise.role": "受检单位类型",
+    "manufacturer.role": "标称生产者类型", "correction.reason": "更正原因",
+    "register": "企业名录",
+}
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def field_label(path: str) -> str:
+    """The Chinese label a user sees for a record's field or section ('统一社会信用代码'),
+    never the internal path; 'photos[2].file' → '照片文件（第2项）'."""
+    numbers = _INDEX.findall(path)
+    bare = _INDEX.sub("", path)
+    name = _LABELS.get(bare) or (FIELDS[bare].label if bare in FIELDS else None)
+    if name is None:
+        head = bare.split(".")[0]
+        name = _LABELS.get(head) or (FIELDS[head].label if head in FIELDS else "其他")
+    return f"{name}（第{numbers[-1]}项）" if numbers else name

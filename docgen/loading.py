@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from docgen.amounts import AmountError, parse_amount
-from docgen.fields import label
+from docgen.fields import field_label
 from docgen.identifiers import CreditCodeError, validate_credit_code
 from docgen.ems import EmsNumberError, validate_ems
 from docgen.records import (CATEGORIES, CONCLUSIONS, LEVELS, NO_SAMPLE_REASONS, OUTCOMES, ROLES,
@@ -28,6 +28,12 @@ _RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])", re.IGNORECASE)
 # Text a form may carry: no control characters but the newline (a \f or \a would become a page
 # or paragraph break inside the Word file).
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Spaces an office suite or a web page puts in names: non-breaking, ideographic (全角), thin …
+# become one plain space; zero-width ones go. Searching then ignores spaces inside names.
+_ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[ ]{2,}")
+POSTAL_CODE = re.compile(r"\d{6}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.record}　{label(self.field)}：{self.message}"
+        return f"{record_label(self.record)}　{field_label(self.field)}：{self.message}"
+
+
+_SECTIONS = ("trip", "task", "agency", "institution", "samplers", "samplings")
+
+
+def record_label(record: str) -> str:
+    """A problem's record as the user knows it: the sample number, or the section's name."""
+    if record.split("[")[0] in _SECTIONS:
+        return field_label(record)
+    return record
 
 
 class TripError(ValueError):
@@ -78,9 +94,12 @@ class _Reader:
         if not isinstance(raw, str):
             self.fail(record, path, f"应为文字，实为 {type(raw).__name__}")
             return ""
-        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\t", " ")).strip()
+        value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\t", " "))
+        value = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", value)).strip()
         if not multiline and "\n" in value:
             value = " ".join(part.strip() for part in value.splitlines())
+        if not multiline:
+            value = _SPACES.sub(" ", value)
         if m := _CONTROL.search(value):
             self.fail(record, path, f"含有控制字符 U+{ord(m.group()):04X}")
         if len(value) > self.settings.max_text_length:
@@ -139,15 +158,28 @@ def _agency(r: _Reader, data: dict, key: str) -> Agency:
     section = r.section(key, data, key)
     fields = {k: r.text(key, section, f"{key}.{k}", k) for k in
               ("address", "postal_code", "phone", "contact", "short_name", "cma_no")}
+    fields["postal_code"] = _postal_code(r, key, f"{key}.postal_code", fields["postal_code"])
     name = r.text(key, section, f"{key}.name", "name", required=True)
     if key == "agency" and section and not fields["short_name"]:
         r.fail(key, "agency.short_name", "必填项为空（文书编号要用机关代字）")
     return Agency(name=name, **fields)
 
 
+def _postal_code(r: _Reader, record: str, path: str, value: str) -> str:
+    """A Chinese postal code has six digits (full-width digits are read as digits)."""
+    if not value:
+        return value
+    digits = unicodedata.normalize("NFKC", value)
+    if not POSTAL_CODE.fullmatch(digits):
+        r.fail(record, path, f"邮政编码应为6位数字，实为 {value}")
+        return value
+    return digits
+
+
 def _firm(r: _Reader, record: str, data: dict, prefix: str, code_required: bool) -> Firm:
     keys = ("address", "postal_code", "legal_rep", "contact", "phone", "role")
     values = {k: r.text(record, data, f"{prefix}.{k}", k) for k in keys}
+    values["postal_code"] = _postal_code(r, record, f"{prefix}.postal_code", values["postal_code"])
     if values["role"] and values["role"] not in ROLES:
         r.fail(record, f"{prefix}.role", f"应为 {'/'.join(ROLES)} 之一，实为 {values['role']}")
     return Firm(name=r.text(record, data, f"{prefix}.name", "name", required=True),
@@ -244,6 +276,9 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
     send_by = r.date(rec, data, "send_by", "send_by")
     if send_by and sampled_at and send_by < sampled_at.date():
         r.fail(rec, "send_by", "寄送样品截止日期早于抽样时间")
+    if send_by and task.result_due and send_by > task.result_due:
+        r.fail(rec, "send_by", f"寄送样品截止日期 {send_by} 晚于任务的结果报送期限 {task.result_due}")
+    _production_date(r, rec, product.production_date, sampled_at)
 
     online = None
     od = r.section(rec, data, "online", required=False)
@@ -302,6 +337,31 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
                     online=online, photos=tuple(photos), refusal=refusal, no_sample=no_sample,
                     notice_no=r.text(rec, data, "notice_no", "notice_no"), result=result,
                     ems_no=ems_no)
+
+
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_DIGITS8 = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})")
+
+
+def _production_date(r: _Reader, rec: str, text: str, sampled_at: datetime | None) -> None:
+    """A 生产日期 written as a date must be a real one, and not later than the sampling (or,
+    before the visit, than today). Text that is no date (/, 见批号) is left as written."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    m = _DAY.fullmatch(value) or _DIGITS8.fullmatch(value)
+    month = None if m else _MONTH.fullmatch(value)
+    if not (m or month):
+        return
+    year, mon = int((m or month).group(1)), int((m or month).group(2))
+    try:
+        made = date(year, mon, int(m.group(3)) if m else 1)
+    except ValueError:
+        r.fail(rec, "product.production_date", f"不是有效日期：{text}")
+        return
+    latest = sampled_at.date() if sampled_at else date.today()
+    if (made if m else made.replace(day=1)) > (latest if m else latest.replace(day=1)):
+        when = f"抽样时间 {latest}" if sampled_at else f"今天 {latest}"
+        r.fail(rec, "product.production_date", f"生产日期 {text} 晚于{when}")
 
 
 def read_result(r: _Reader, rec: str, data: dict, base_dir: Path | None,

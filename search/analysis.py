@@ -8,9 +8,17 @@ from whoosh.analysis import Token, Tokenizer
 
 
 def normalize_name(text: str) -> str:
-    """Name text as indexed and queried: NFKC (full-width → half-width) and lower case."""
-    # NFKC folds full-width letters, digits and brackets, so ＡＢＣ（晋城） finds ABC(晋城).
-    return unicodedata.normalize("NFKC", text).lower()
+    """Name text as indexed: NFKC (full-width → half-width), lower case, and no whitespace,
+    so that 城区永兴 finds 城区 永兴五金电料经销部 (a space typed, or a non-breaking or
+    ideographic space pasted, inside a name does not split it)."""
+    # NFKC folds full-width letters, digits, brackets and the ideographic space, so
+    # ＡＢＣ（晋城） finds ABC(晋城).
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def query_runs(text: str) -> list[str]:
+    """A search term's runs: the words typed apart, each normalised as names are."""
+    return [normalize_name(word) for word in unicodedata.normalize("NFKC", text).split()]
 
 
 def normalize_id(text: str) -> str:
@@ -43,10 +51,6 @@ def sample_key(sample_no: str) -> int:
 class _CharTokenizer(Tokenizer):
     """Shared call signature; subclasses yield one reused Token per character n-gram."""
 
-    # The index keeps no positions, but should a caller ask for them, tokens of different
-    # whitespace-separated words sit apart so no phrase could span two words.
-    gap = 2
-
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
@@ -58,21 +62,18 @@ class _CharTokenizer(Tokenizer):
         # Reuse one Token object, as whoosh's own tokenizers do: allocation dominates otherwise.
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         t.boost = 1.0
-        text = normalize_name(value)
-        pos = start_pos
-        for run in text.split():
-            for i, gram in self._grams(run):
-                t.text = gram
-                if positions:
-                    t.pos = pos + i
-                if chars:
-                    # Offsets are into the normalised text; highlighting is done elsewhere.
-                    t.startchar = start_char + i
-                    t.endchar = start_char + i + len(gram)
-                if keeporiginal:
-                    t.original = gram
-                yield t
-            pos += len(run) + self.gap
+        # A name is one run: its inner whitespace is dropped by normalize_name.
+        for i, gram in self._grams(normalize_name(value)):
+            t.text = gram
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                # Offsets are into the normalised text; highlighting is done elsewhere.
+                t.startchar = start_char + i
+                t.endchar = start_char + i + len(gram)
+            if keeporiginal:
+                t.original = gram
+            yield t
 
     def _grams(self, run: str):
         raise NotImplementedError
@@ -86,11 +87,12 @@ class UnigramTokenizer(_CharTokenizer):
 
 
 class BigramTokenizer(_CharTokenizer):
-    """Every two consecutive characters within a word (run[i:i+2] at position i).
+    """Every two consecutive characters of a name (run[i:i+2] at position i).
 
     A two-character query is one bigram lookup; a longer one intersects its bigrams and
-    confirms the substring on the normalised name (see engine._run_docs). Bigrams never
-    span whitespace. A one-character word yields nothing here; the unigram field covers it.
+    confirms the substring on the normalised name (see engine._run_docs). Whitespace inside
+    a name is not there to split it. A one-character name yields nothing here; the unigram
+    field covers it.
     """
 
     def _grams(self, run):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from search.analysis import MAX_INDEXED_PREFIX, MIN_PREFIX, is_id_like, normalize_id, normalize_name
+from search.analysis import MAX_INDEXED_PREFIX, MIN_PREFIX, is_id_like, normalize_id, query_runs
 from search.results import Group, Hit, SearchResult, Snippets
 from search.schema import NAME_FIELDS, day_number
 from search.snapshot import Snapshot
@@ -60,7 +60,7 @@ def _term(snap: Snapshot, term: str) -> tuple[dict[int, int], dict[int, int]]:
     """Scores of one search-box term: (sampling records, document records)."""
     samplings: dict[int, int] = {}
     documents: dict[int, int] = {}
-    runs = normalize_name(term).split()
+    runs = query_runs(term)
     if runs:
         for field in NAME_FIELDS:
             found = None

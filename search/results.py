@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from html import escape
 
-from search.analysis import MIN_PREFIX, is_id_like, normalize_id, normalize_name
+from search.analysis import MIN_PREFIX, is_id_like, normalize_id, normalize_name, query_runs
 
 # Labels shown before a matched field other than the firm name in a snippet.
 LABELS = {
@@ -148,7 +148,7 @@ class Snippets:
 
     def __init__(self, text: str):
         terms = text.split()
-        self.runs = [run for t in terms for run in normalize_name(t).split()]
+        self.runs = [run for t in terms for run in query_runs(t)]
         self.idents = [i for i in (normalize_id(t) for t in terms) if i]
 
     def _ids(self, record: dict, names) -> list[str]:

@@ -12,7 +12,7 @@ from search.analysis import (BigramTokenizer, PrefixTokenizer, UnigramTokenizer,
 
 # Bump whenever the schema, the analyzers or what is indexed changes: an index written
 # with another version is reported as needing a rebuild instead of being misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: names indexed without their inner whitespace
 
 # Name fields searched by substring: <name>_1 holds unigrams, <name>_2 bigrams, and the
 # <name>_n column the normalised text that confirms a longer substring.
@@ -118,7 +118,7 @@ def sampling_record(sample_no: str, facts: dict, forms: list[str]) -> dict:
         # A manufacturer that is the firm itself adds nothing to search, only index work.
         if value and not (name == "manufacturer" and value == firm):
             rec[name + "_1"] = rec[name + "_2"] = value
-            rec[name + "_n"] = " ".join(normalize_name(value).split()).encode("utf-8")
+            rec[name + "_n"] = normalize_name(value).encode("utf-8")
     ids = {normalize_id(sample_no)} | {normalize_id(facts.get(n, "")) for n in SAMPLING_IDS}
     ids.discard("")
     if ids:

@@ -164,7 +164,7 @@ def _sample_page(sample_no: str, *, errors=None, values=None, status=200):
     mailings = archive().mailings
     board = next(iter(mailings.board(sample_no=sample_no).rows), None)  # None: not sampled
     return render_template("mailing/sample.html", sample_no=sample_no, code=row.task.code,
-                           firm=row.firm.name, row=board, mails=mailings.history(sample_no), states=OBJECTION_STATES, errors=errors or {},
+                           firm=row.enterprise.name, row=board, mails=mailings.history(sample_no), states=OBJECTION_STATES, errors=errors or {},
                            values=values or {}, form=FlaskForm(), today=date.today()), status
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from archive import firms
 from archive.service import document_order
+from docgen.records import ROLES
 from docgen.specs import FORMS
 from webapp import archive
 from webapp.auth import roles_required
@@ -102,9 +105,37 @@ def versions(document_id: int):
 
 @bp.route("/firms/<credit_code>")
 @roles_required(*SEARCH_ROLES)
-def firm(credit_code: str):
+def firm(credit_code: str, problems: dict | None = None, values: dict | None = None):
     firm, history = archive().firm_history(credit_code)
-    return render_template("records/firm.html", firm=firm, history=history)
+    _, changes = firms.register_history(archive(), credit_code)
+    return render_template("records/firm.html", firm=firm, history=history, changes=changes,
+                           labels=firms.LABELS, editable=firms.EDITABLE, form=FlaskForm(),
+                           problems=problems or {}, values=values or {},
+                           roles=ROLES), 400 if problems else 200
+
+
+@bp.route("/firms/<credit_code>/register", methods=["POST"])
+@roles_required("clerk", "records")
+def register(credit_code: str):
+    """Change the firm register explicitly: old → new kept in its history."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    values = {k: request.form.get(k, "") for k in firms.EDITABLE if k in request.form}
+    source = request.form.get("source", "").strip()[:200] or "企业页面编辑"
+    try:
+        entry = firms.save_register(archive(), credit_code, values, actor=current_user.username,
+                                    source=source)
+    except LookupError:
+        abort(404)
+    except firms.FirmProblems as exc:
+        return firm(credit_code, problems=exc.fields, values=values)
+    if entry is None:
+        flash("企业名录没有变化。", "ok")
+    else:
+        flash("企业名录已更新：" + "；".join(f"{firms.LABELS[k]}：{old or '（空）'} → {new}"
+                                       for k, (old, new) in entry.changes.items())
+              + "。已有的抽样记录仍按当时所记。", "ok")
+    return redirect(url_for("records.firm", credit_code=credit_code))
 
 
 def _dossier(**which) -> Response:

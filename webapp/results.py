@@ -26,7 +26,8 @@ ITEM_KEYS = ("item", "requirement", "measured", "verdict")
 MIN_ITEM_ROWS = 5  # blank rows to type into without JavaScript
 # where each part of a result sits on the form, for the messages above it
 WHERE = {"conclusion": "检验结论", "report_no": "报告编号", "report_date": "报告日期",
-         "items": "不合格项目", "remarks": "备注", "lab_report": "检验报告"}
+         "items": "不合格项目", "remarks": "备注", "lab_report": "检验报告",
+         "correction.reason": "更正原因"}
 ITEM_WHERE = {"item": "检验项目", "requirement": "标准要求", "measured": "实测值", "verdict": "单项判定"}
 
 
@@ -105,11 +106,12 @@ def sample(sample_no: str):
     report, name = read_upload("lab_report", archive().settings.lab_report_max_bytes)
     try:
         archive().results.enter(sample_no, values, actor=current_user.username, report=report,
-                                report_name=name)
+                                report_name=name, reason=request.form.get("correction.reason", ""))
     except ResultError as exc:
         return _form_page(row, values, *field_errors(exc.problems), status=400,
                           report_lost=report is not None)
-    flash(f"已保存 {sample_no} 的检验结果（{values['conclusion']}）。", "ok")
+    flash(f"已保存 {sample_no} 的检验结果（{values['conclusion']}）"
+          + ("，更正已记录。" if row.result else "。"), "ok")
     return redirect(url_for("results.task", code=row.task.code) + f"#row-{sample_no}")
 
 

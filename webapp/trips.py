@@ -15,11 +15,13 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import Length
 
-from archive.planning import (FIRM_FIELDS, TASK_FIELDS, add_firm, create_task, firm_fields,
-                              registers, search_firms)
+from archive.firms import LABELS as FIRM_LABELS
+from archive.planning import (FIRM_FIELDS, TASK_FIELDS, RegisterQuestion, add_firm, create_task,
+                              firm_fields, registers, search_firms)
 from archive.service import ArchiveError
+from archive.store import display_name
 from archive.spreadsheet import TEMPLATE, SheetError
-from docgen.fields import label
+from docgen.fields import field_label
 from docgen.loading import TripError
 from webapp import archive
 from webapp.auth import roles_required
@@ -82,9 +84,14 @@ def upload():
                 path = _unpack(form.file.data, Path(tmp))
                 report = archive().import_file(path, actor=current_user.username,
                                                task_code=form.task.data.strip() or None)
-                flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条抽样记录，"
-                      f"照片 {report.photos} 张。", "ok")
-                return redirect(url_for("trips.tasks"))
+                flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条，"
+                      f"未变 {len(report.unchanged)} 条抽样记录，照片 {report.photos} 张。", "ok")
+                if not report.register_differences:
+                    return redirect(url_for("trips.tasks"))
+                return render_template("trips/tasks.html", tasks=archive().tasks(),
+                                       form=ImportForm(), firm_labels=FIRM_LABELS,
+                                       differences=report.register_differences,
+                                       source=display_name(form.file.data.filename, "文件"))
             except TripError as exc:
                 problems = [str(p) for p in exc.problems]
             except SheetError as exc:
@@ -182,20 +189,26 @@ def new_task():
 @roles_required("clerk")
 def firms(code: str):
     task, rows = archive().task_detail(code)
-    form, problems = FlaskForm(), []
+    form, problems, question = FlaskForm(), [], None
     values = {k: request.form.get(k, "") for k in FIRM_FIELDS}
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         firm_id = request.form.get("firm_id", "")
         firm = firm_fields(archive(), int(firm_id)) if firm_id.isdigit() else values
+        answer = {"update": True, "keep": False}.get(request.form.get("register", ""))
         try:
-            number = add_firm(archive(), code, firm, actor=current_user.username)
-            flash(f"已添加 {firm['name']}，抽样单编号 {number}。", "ok")
+            number = add_firm(archive(), code, firm, actor=current_user.username,
+                              update_register=answer)
+            flash(f"已添加 {firm['name']}，抽样单编号 {number}。"
+                  + ("企业名录已按所填信息更新（变更记入名录历史）。" if answer else ""), "ok")
             return redirect(url_for("trips.firms", code=code))
+        except RegisterQuestion as exc:
+            question = exc.difference
         except TripError as exc:
-            problems = [f"{label(p.field)}：{p.message}" for p in exc.problems]
+            problems = [f"{field_label(p.field)}：{p.message}" for p in exc.problems]
     q = request.args.get("q", "").strip()[:100]
     return render_template("trips/firms.html", task=task, rows=rows, form=form, q=q,
                            found=search_firms(archive(), q) if q else [], values=values,
-                           problems=problems), 400 if problems else 200
+                           problems=problems, question=question,
+                           labels=FIRM_LABELS), 400 if problems else 200

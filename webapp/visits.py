@@ -9,7 +9,9 @@ from flask_wtf import FlaskForm
 
 from archive.models import Photo
 from archive.service import ArchiveError
-from archive.visits import VISIT_FIELDS, VisitProblems, add_photo, current_values, record_visit
+from archive.visits import (VISIT_FIELDS, VisitProblems, add_photo, current_values, record_visit,
+                            visit_state)
+from docgen.fields import field_label
 from docgen.records import NO_SAMPLE_REASONS
 from webapp import archive, sampling_or_404
 from webapp.auth import roles_required
@@ -19,10 +21,15 @@ PHOTO_TYPES = ("jpg", "jpeg", "png")
 MAX_PHOTO_BYTES = 30 * 1024 * 1024
 
 
-def _page(row, values, problems=None, status=200):
+LABELS = {path: label for path, label, _ in VISIT_FIELDS} | {"correction.reason": "更正原因"}
+
+
+def _page(row, values, problems=None, status=200, reason=""):
+    locked, history = visit_state(archive(), row.sample_no)
     return render_template("trips/visit.html", row=row, fields=VISIT_FIELDS, values=values,
                            problems=problems or VisitProblems({}, []), form=FlaskForm(),
-                           reasons=NO_SAMPLE_REASONS), status
+                           reasons=NO_SAMPLE_REASONS, labels=LABELS, locked=locked,
+                           corrections=history, reason=reason, change_label=field_label), status
 
 
 @bp.route("/samplings/<sample_no>", methods=["GET", "POST"])
@@ -33,14 +40,30 @@ def visit(sample_no: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        reason = request.form.get("correction.reason", "")
         values = {path: request.form.get(path, "") for path, _, _ in VISIT_FIELDS}
         try:
-            record_visit(archive(), sample_no, values, actor=current_user.username)
+            saved = record_visit(archive(), sample_no, request.form, actor=current_user.username,
+                                 reason=reason)
         except VisitProblems as problems:
-            return _page(row, values, problems, 400)
-        flash("抽样记录已保存。", "ok")
+            return _page(row, values, problems, 400, reason)
+        _flash_saved(saved)
         return redirect(url_for("visits.visit", sample_no=sample_no))
     return _page(row, current_values(row))
+
+
+def _flash_saved(saved) -> None:
+    if not saved.changes:
+        flash("没有改动，未保存新内容。", "ok")
+    elif saved.correction_id:
+        flash(f"更正已记录（{len(saved.changes)} 项），已生成 {saved.documents} 个新版本文书。", "ok")
+        if saved.regenerate_error:
+            flash(f"更正已保存，但重新生成文书失败：{saved.regenerate_error}", "error")
+    else:
+        flash("抽样记录已保存。", "ok")
+    for d in saved.register_differences:
+        flash(f"标称生产者 {d.name}（{d.credit_code}）的信息与企业名录不同：{d.describe()}。"
+              "抽样记录按所填保存；企业名录可在该企业页面更新。", "info")
 
 
 @bp.route("/samplings/<sample_no>/photos", methods=["POST"])
@@ -83,7 +106,8 @@ def generate(sample_no: str):
         abort(400)
     try:
         report = archive().generate(sample_no=sample_no, actor=current_user.username, jobs=1)
-        flash(f"已生成并归档 {report.documents} 个文件。", "ok")
+        same = f"，{report.unchanged} 个与已归档版本相同（未新增版本）" if report.unchanged else ""
+        flash(f"已生成并归档 {report.documents} 个新文件{same}。", "ok")
     except ArchiveError as exc:
         flash(str(exc), "error")
     return redirect(url_for("visits.visit", sample_no=sample_no) + "#documents")

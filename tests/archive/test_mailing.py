@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from archive.mailing import MailingError
-from archive.models import AuditEntry, Mailing, Sampling
+from archive.models import AuditEntry, Correction, Mailing, Sampling
 from archive.results import ResultError
 from archive.spreadsheet import SheetError
 from docgen.ems import s10_check_digit
@@ -99,12 +99,28 @@ def test_a_lab_report_that_is_not_a_readable_pdf_is_refused(demo, data, words):
     assert sampling(demo, "JC2023DX0001").result == ""
 
 
-def test_entering_again_replaces_the_result_and_keeps_the_report(with_results):
+def test_a_changed_result_needs_a_correction_reason_and_keeps_the_report(with_results):
+    with pytest.raises(ResultError) as err:
+        with_results.results.enter("JC2023DX0001", {**PASS, "report_no": "JCJC2023-DX-0001A"},
+                                   actor="审核员")
+    assert err.value.problems[0].field == "correction.reason"
+    assert "检验报告编号" in err.value.problems[0].message
+    assert sampling(with_results, "JC2023DX0001").report_no != "JCJC2023-DX-0001A"
     with_results.results.enter("JC2023DX0001", {**PASS, "report_no": "JCJC2023-DX-0001A"},
-                               actor="审核员")
+                               actor="审核员", reason="报告编号补录字母")
     row = sampling(with_results, "JC2023DX0001")
     assert row.report_no == "JCJC2023-DX-0001A" and row.result_by == "审核员"
     assert with_results.results.report_pdf("JC2023DX0001")[1].startswith(b"%PDF")
+    with with_results.session() as s:
+        (c,) = s.scalars(select(Correction).where(Correction.sampling_id == row.id)).all()
+    assert c.reason == "报告编号补录字母" and c.changes["result.report_no"][1] == "JCJC2023-DX-0001A"
+
+
+def test_entering_the_same_result_again_changes_nothing(with_results):
+    before = sampling(with_results, "JC2023DX0001")
+    with_results.results.enter("JC2023DX0001", dict(PASS), actor="另一人")
+    after = sampling(with_results, "JC2023DX0001")
+    assert after.result_by == before.result_by and after.result_at == before.result_at
 
 
 def test_a_results_file_with_one_bad_sample_imports_nothing(demo, tmp_path):

@@ -44,10 +44,10 @@ def test_import_stores_records_and_original_photos_byte_for_byte(archive):
         assert s.scalar(select(func.count()).select_from(Firm)) == 7  # 6 firms + 1 named maker
 
 
-def test_reimporting_the_same_file_updates_and_never_duplicates(archive):
+def test_reimporting_the_same_file_changes_nothing_and_never_duplicates(archive):
     archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
     again = archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
-    assert again.created == [] and len(again.updated) == 6
+    assert again.created == [] and again.updated == [] and len(again.unchanged) == 6
     assert count(archive, Sampling) == 6 and count(archive, Firm) == 7 and count(archive, Photo) == 4
 
 
@@ -72,24 +72,32 @@ def test_generate_archives_every_form_and_regenerating_adds_a_version(archive):
         old_sha = notice.sha256
         assert notice.created_by == "王建国" and notice.doc_no.startswith("WS2023")
         assert "晋市市监抽〔2023〕" in pdf_text(archive.store.read(notice.sha256))
-    archive.generate(sample_no="JC2023DX0002", actor="李晓梅")
+    again = archive.generate(sample_no="JC2023DX0002", actor="李晓梅")
+    assert again.documents == 0 and again.unchanged == 14  # the same bytes: no new version
+    with archive.session() as s:  # what a recorded correction does to the record
+        s.scalars(select(Sampling).where(Sampling.sample_no == "JC2023DX0002")).one().place = "二号库"
+    changed = archive.generate(sample_no="JC2023DX0002", actor="李晓梅")
+    assert 0 < changed.documents < 14 and changed.unchanged > 0
     with archive.session() as s:
         versions = s.scalars(select(Document).join(Sampling).where(
             Sampling.sample_no == "JC2023DX0002", Document.form == "notice",
             Document.format == "pdf").order_by(Document.version)).all()
-        assert [v.version for v in versions] == [1, 2]
-        assert versions[1].supersedes_id == versions[0].id
-        assert archive.store.exists(old_sha)
-        # the notice number was allocated once and is kept by the new version
-        assert pdf_text(archive.store.read(versions[0].sha256)) == pdf_text(
-            archive.store.read(versions[1].sha256))
+        assert [v.version for v in versions] == [1]  # the notice does not print the place
+        slips = s.scalars(select(Document).join(Sampling).where(
+            Sampling.sample_no == "JC2023DX0002", Document.form == "sampling_slip",
+            Document.format == "pdf").order_by(Document.version)).all()
+        assert [v.version for v in slips] == [1, 2]
+        assert slips[1].supersedes_id == slips[0].id
+        assert archive.store.exists(old_sha) and archive.store.exists(slips[0].sha256)
+        assert "二号库" in pdf_text(archive.store.read(slips[1].sha256))
+        assert "二号库" not in pdf_text(archive.store.read(slips[0].sha256))
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "generate")) == 2
+            AuditEntry.action == "generate")) == 3
 
 
 def test_pre_trip_records_generate_only_blank_documents(archive):
     archive.import_file(DEMO / "trip-qingpu-blank.json", actor="a")
-    with pytest.raises(ArchiveError, match="--blank"):
+    with pytest.raises(ArchiveError, match="只能生成抽样前的空白文书"):
         archive.generate(task_code="QP2024-Q2-JS", actor="a")
     report = archive.generate(task_code="QP2024-Q2-JS", blank=True, actor="a")
     assert report.firms == 3
@@ -261,7 +269,7 @@ def test_the_database_is_created_by_the_migrations(archive):
     assert {"alembic_version", "samplings", "documents", "blobs", "audit_log", "firms"} <= tables
 
 
-def test_a_workbook_imports_and_a_reimport_of_the_json_updates_the_same_rows(archive, tmp_path,
+def test_a_workbook_imports_and_the_same_records_in_json_change_nothing(archive, tmp_path,
                                                                            jincheng):
     from tests.archive.test_spreadsheet import copy_photos, template_workbook
 
@@ -270,7 +278,7 @@ def test_a_workbook_imports_and_a_reimport_of_the_json_updates_the_same_rows(arc
     report = archive.import_file(book, actor="a")
     assert len(report.created) == 6
     again = archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
-    assert len(again.updated) == 6 and count(archive, Sampling) == 6
+    assert len(again.unchanged) == 6 and count(archive, Sampling) == 6
 
 
 def test_a_bad_workbook_row_is_reported_by_row_and_column_and_nothing_is_imported(

@@ -70,10 +70,13 @@ def test_latin_letters_and_full_width_forms_match_in_any_case(index):
         assert samples(index.search(query)) == {"S1", "S2"}, query
 
 
-def test_a_substring_never_spans_the_space_between_two_words(index):
-    index.rebuild([doc(1, "S1", "ABC 电器商行")])
-    assert samples(index.search("C电")) == set()
-    assert samples(index.search("ABC 电器")) == {"S1"}   # two terms, both present
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000", "  "])
+def test_whitespace_inside_a_name_is_ignored(index, space):
+    index.rebuild([doc(1, "S1", f"城区{space}永兴五金电料经销部"), doc(2, "S2", "永兴城区商店")])
+    assert samples(index.search("城区永兴")) == {"S1"}
+    assert samples(index.search("区永")) == {"S1"}
+    assert samples(index.search("城区 永兴")) == {"S1", "S2"}   # two terms, both present
+    assert "<b>城区</b>" in index.search("城区永兴").groups[0].hits[0].snippet
 
 
 def test_manufacturer_and_product_names_are_searched_too(index):

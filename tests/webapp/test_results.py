@@ -69,7 +69,8 @@ def test_a_clerk_enters_two_passes_and_a_failure_with_its_items_and_reports(clie
     response = enter(client, "JC2023DX0002", {
         "conclusion": "不合格", "report_no": "JCJC2023-DX-0002", "report_date": "2023-04-20",
         "remarks": "备用样品继续封存",
-        **items(("导体电阻", "≤12.1 Ω/km", "13.6 Ω/km", ""), ("绝缘平均厚度", "≥0.6 mm", "0.52 mm", ""))},
+        **items(("导体电阻", "20℃时导体电阻 ≤12.1 Ω/km", "13.6 Ω/km", ""),
+                ("绝缘平均厚度", "≥0.6 mm", "0.52 mm", ""))},
         report("JCJC2023-DX-0002.pdf"))
     assert response.status_code == 302
     fail = row(seeded, "JC2023DX0002")

@@ -6,7 +6,7 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from archive.models import Document, Photo, Sampling
+from archive.models import Correction, Document, Photo, Sampling
 from tests.conftest import DEMO
 from tests.webapp.conftest import csrf_of
 
@@ -18,8 +18,13 @@ GOOD = {"outcome": "sampled", "product.name": "铜芯聚氯乙烯绝缘电线", 
 
 
 def _post(client, sample_no: str, values: dict):
+    """The visit form as a browser sends it: every input, the ones left empty as ""."""
+    from archive.visits import VISIT_FIELDS
+
     page = client.get(f"/samplings/{sample_no}").get_data(as_text=True)
-    return client.post(f"/samplings/{sample_no}", data={**values, "csrf_token": csrf_of(page)})
+    form = {path: "" for path, _, _ in VISIT_FIELDS}
+    return client.post(f"/samplings/{sample_no}", data={**form, **values,
+                                                        "csrf_token": csrf_of(page)})
 
 
 def test_a_bad_visit_shows_messages_per_field_and_saves_nothing(client, login, seeded):
@@ -34,23 +39,27 @@ def test_a_bad_visit_shows_messages_per_field_and_saves_nothing(client, login, s
         assert str(row.unit_price) == "86.50"
 
 
-def test_a_good_visit_is_saved_and_archived(client, login, seeded):
+def test_a_change_to_an_archived_visit_is_a_correction_with_new_document_versions(client, login,
+                                                                                 seeded):
     login("clerk")
-    assert _post(client, "JC2023DX0003", GOOD).status_code == 302
-    page = client.get("/samplings/JC2023DX0003").get_data(as_text=True)
-    assert 'value="99.50"' in page and "已保存" in page
-    client.post("/samplings/JC2023DX0003/generate", data={"csrf_token": csrf_of(page)})
+    refused = _post(client, "JC2023DX0003", GOOD)
+    assert refused.status_code == 400 and "更正原因" in refused.get_data(as_text=True)
     with seeded.session() as s:
         row = s.scalars(select(Sampling).where(Sampling.sample_no == "JC2023DX0003")).one()
-        versions = s.scalars(select(Document.version).where(
-            Document.sampling_id == row.id, Document.form == "payment_slip",
-            Document.format == "pdf")).all()
-    assert max(versions) >= 2
+        assert str(row.unit_price) != "99.50"  # nothing saved without a reason
+    assert _post(client, "JC2023DX0003", {**GOOD, "correction.reason": "单价抄错"}).status_code == 302
+    page = client.get("/samplings/JC2023DX0003").get_data(as_text=True)
+    assert 'value="99.50"' in page and "更正已记录" in page and "单价抄错" in page
     with seeded.session() as s:
+        row = s.scalars(select(Sampling).where(Sampling.sample_no == "JC2023DX0003")).one()
+        correction = s.scalars(select(Correction).where(Correction.sampling_id == row.id)).one()
         doc = s.scalars(select(Document).where(Document.sampling_id == row.id,
                                                Document.form == "payment_slip",
                                                Document.format == "pdf")
                         .order_by(Document.version.desc())).first()
+    assert correction.reason == "单价抄错" and correction.actor == "clerk"
+    assert correction.changes["price.unit"][1] == "99.50" and doc.id in correction.documents
+    assert doc.version >= 2
     from tests.conftest import pdf_text
     assert "¥298.50" in pdf_text(seeded.store.read(doc.sha256))
 
