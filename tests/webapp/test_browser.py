@@ -134,13 +134,16 @@ def test_clerk_records_a_visit_with_a_photo_and_archives_its_forms(server, page,
     from tests.conftest import DEMO
 
     _sign_in(page, server, "clerk")
-    page.goto(f"{server}/samplings/JC2023DX0004")
+    page.goto(f"{server}/samplings/JC2023DX0004")  # archived already: a change is a correction
     page.fill("[name=unit_price]", "-1")
-    page.click("button:has-text('保存抽样记录')")
+    page.click("button:has-text('提交更正')")
     assert page.locator(".field-error", has_text="负数").count() == 1
     page.fill("[name=unit_price]", "58.00")
-    page.click("button:has-text('保存抽样记录')")
-    assert "已保存" in page.content()
+    page.click("button:has-text('提交更正')")
+    assert page.locator(".field-error", has_text="更正原因").count() == 1
+    page.fill("[name='correction.reason']", "单价按发票更正")
+    page.click("button:has-text('提交更正')")
+    assert "更正已记录" in page.content() and "单价按发票更正" in page.content()
     page.set_input_files("input[name=photo]", str(DEMO / "photos" / "site-0002.jpg"))
     page.fill("input[name=caption]", "浏览器上传")
     page.click("button:has-text('上传照片')")
