@@ -262,7 +262,8 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
     for i, item in enumerate(raw_photos, start=1):
         item = item if isinstance(item, dict) else {}
         name = r.text(rec, item, f"photos[{i}].file", "file", required=True)
-        if name and (file := _named_file(r, rec, f"photos[{i}].file", trip_dir, name, "照片文件")):
+        if name:  # a refused name keeps its place (file None), so later photos keep their numbers
+            file = _named_file(r, rec, f"photos[{i}].file", trip_dir, name, "照片文件")
             photos.append(Photo(file=file, caption=r.text(rec, item,
                                                           f"photos[{i}].caption", "caption")))
 
@@ -427,6 +428,8 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
         verdicts: dict[Path, str | None] = {}  # a photo used by several records is read once
         for s in samplings:
             for i, photo in enumerate(s.photos, start=1):
+                if photo.file is None:  # named outside the folder: refused, never looked at
+                    continue
                 if photo.file not in verdicts:
                     try:
                         check_photo(photo.file)
