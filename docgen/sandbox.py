@@ -42,8 +42,7 @@ class Budget:
     def __init__(self, seconds: float = RENDER_SECONDS):
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
-        self.steps = 0
-        self.output = 0
+        self.steps = self.output = self.chunks = 0
 
     def step(self, n: int = 1) -> None:
         self.steps += n
@@ -57,10 +56,13 @@ class Budget:
             raise RenderLimit(f"模板填充超时（超过 {self.seconds:g} 秒），已停止")
 
     def emit(self, chunk: str) -> None:
+        """A piece of output (held to MAX_OUTPUT in all; not a step: a long document is fine)."""
         self.output += len(chunk)
+        self.chunks += 1
         if self.output > MAX_OUTPUT:
-            raise RenderLimit(f"填充后的文书过大（超过 {MAX_OUTPUT // 1_000_000} MB 字符），已停止")
-        self.step()
+            raise RenderLimit(f"填充后的文书过大（超过 {MAX_OUTPUT // 10000} 万个字符），已停止")
+        if self.chunks & 0x3FF == 0:
+            self.check_time()
 
 
 _budget: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
@@ -115,8 +117,12 @@ def _check_join(sep: Any, items: Any) -> None:
 
 def _guarded_range(*args: int) -> range:
     rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise RenderLimit(f"模板中的 range() 过大（{len(rng)} 项，上限 {MAX_RANGE} 项），已停止")
+    try:
+        size = len(rng)
+    except OverflowError:  # more items than a Python int of the machine's size
+        size = MAX_RANGE + 1
+    if size > MAX_RANGE:
+        raise RenderLimit(f"模板中的 range() 过大（上限 {MAX_RANGE} 项），已停止")
     return rng
 
 
