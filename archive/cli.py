@@ -19,6 +19,7 @@ from docgen.fonts import FontError
 from docgen.loading import TripError
 from docgen.packets import PacketError
 from docgen.settings import SettingsError
+from docgen.word import TemplateProblem
 
 
 def _progress(desc: str):
@@ -356,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     except (TripError, SheetError) as exc:
         print(exc.report(), file=sys.stderr)
         return 1
-    except (ArchiveError, FontError, PacketError, SettingsError) as exc:
+    except (ArchiveError, FontError, PacketError, SettingsError, TemplateProblem) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

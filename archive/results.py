@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from archive.models import Document, Sampling
 from archive.store import display_name, sha256_of
 from docgen.labreports import inspect_report
-from docgen.loading import Problem, TripError, parse_result
 from docgen import records as rec
+from docgen.loading import Problem, TripError, file_in_folder, parse_result
 from docgen.records import Result
 
 
@@ -256,11 +256,9 @@ def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:
 
 
 def _find_report(name: str, folder: Path, uploaded: dict[str, bytes] | None) -> bytes | None:
-    name = name.replace("\\", "/")
     if uploaded is not None:
-        return uploaded.get(Path(name).name)
-    root = folder.resolve()
-    candidate = (root / name).resolve()  # a file in the sheet's folder or below it, no further
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return uploaded.get(Path(name.replace("\\", "/")).name)
+    candidate = file_in_folder(folder, name)  # the sheet's folder or below it, no further
+    if candidate is None or not candidate.is_file():
         return None
     return candidate.read_bytes()

@@ -297,9 +297,10 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
     for i, item in enumerate(raw_photos, start=1):
         item = item if isinstance(item, dict) else {}
         name = r.text(rec, item, f"photos[{i}].file", "file", required=True)
-        if name:
-            photos.append(Photo(file=(trip_dir / name), caption=r.text(rec, item,
-                                                                       f"photos[{i}].caption", "caption")))
+        if name:  # a refused name keeps its place (file None), so later photos keep their numbers
+            file = _named_file(r, rec, f"photos[{i}].file", trip_dir, name, "照片文件")
+            photos.append(Photo(file=file, caption=r.text(rec, item,
+                                                          f"photos[{i}].caption", "caption")))
 
     refusal = None
     if rd := r.section(rec, data, "refusal", required=outcome == "refused" and not blank):
@@ -394,10 +395,38 @@ def read_result(r: _Reader, rec: str, data: dict, base_dir: Path | None,
         r.fail(rec, "result.items", "检验结论为合格，不应列出不合格项目")
     lab_report = None
     if name := r.text(rec, data, "result.lab_report", "lab_report"):
-        lab_report = (base_dir or Path(".")) / name
+        lab_report = _named_file(r, rec, "result.lab_report", base_dir or Path("."), name,
+                                 "检验报告文件")
     return Result(conclusion=conclusion, report_no=report_no, report_date=report_date,
                   items=tuple(items), lab_report=lab_report,
                   remarks=r.text(rec, data, "result.remarks", "remarks", multiline=True))
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+def file_in_folder(folder: Path, name: str) -> Path | None:
+    """The file `name` names in `folder` (or below it), or None when it could lie anywhere
+    else: an absolute path, a drive letter, a `..` step, or a symlink leading out. An import
+    file may only name files beside it (on the web: inside the upload), and the answer does not
+    depend on whether the file exists, so a refusal tells nothing about the server's files."""
+    parts = name.replace("\\", "/").split("/")  # photos\a.jpg typed on Windows
+    if not parts[0] or _DRIVE.match(name) or ".." in parts:
+        return None
+    path = Path(folder, *(p for p in parts if p not in ("", ".")))
+    try:
+        inside = path.resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+        return None
+    return path if inside else None
+
+
+def _named_file(r: _Reader, rec: str, path: str, folder: Path, name: str, what: str
+                ) -> Path | None:
+    found = file_in_folder(folder, name)
+    if found is None:
+        r.fail(rec, path, f"{what}须位于导入文件所在的文件夹内（不能用绝对路径、盘符或“..”）：{name}")
+    return found
 
 
 def parse_result(record: str, data: dict, *, settings: Settings = Settings(),
@@ -459,6 +488,8 @@ def parse_trip(data: Any, *, source: str = "trip", trip_dir: Path = Path("."), b
         verdicts: dict[Path, str | None] = {}  # a photo used by several records is read once
         for s in samplings:
             for i, photo in enumerate(s.photos, start=1):
+                if photo.file is None:  # named outside the folder: refused, never looked at
+                    continue
                 if photo.file not in verdicts:
                     try:
                         check_photo(photo.file)

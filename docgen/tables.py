@@ -31,6 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 from docgen.layout import Page
 from docgen.pdf import draw_page
 from docgen.textflow import Line, Measurer, wrap
+from docgen.word import deterministic_zip
 from docgen.wordbuild import BODY_FONT, LATIN_FONT, TITLE_FONT, _cell_margins, _fonts, _spacing
 
 NONE = "/"  # what a Chinese form writes in a cell with nothing to say; centred like a mark
@@ -351,7 +352,7 @@ def table_docx(table: TitledTable, *, author: str = "") -> bytes:
             _page_field(footer, field)
     buf = BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return deterministic_zip(buf.getvalue())  # python-docx stamps each entry with the time
 
 
 # -- Excel ---------------------------------------------------------------------------------------

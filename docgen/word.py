@@ -3,7 +3,10 @@
 docxtpl's own `render()` re-reads and re-compiles the template for each document (tens of
 milliseconds); here its preprocessing (`patch_xml`) and post-processing (`resolve_listing`)
 run around one compiled Jinja template, with autoescaping on, so record text such as
-`&`, `<` or `{{ }}` is printed literally.
+`&`, `<` or `{{ }}` is printed literally. The template runs in a sandbox with a work budget
+(docgen/sandbox.py) and may hold nothing that reaches outside the document
+(docgen/wordsafety.py). Every zip entry gets one fixed time, so the same record gives the same
+bytes (and the same SHA-256) whenever it is rendered.
 """
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from docgen.fields import FIELDS, label
+from docgen.sandbox import RENDER_SECONDS, GuardedEnvironment, RenderLimit
+from docgen.wordsafety import unsafe_content
 
 if TYPE_CHECKING:
     from docgen.spec import FormSpec
@@ -27,34 +31,59 @@ if TYPE_CHECKING:
 DOCUMENT_PART = "word/document.xml"
 # Top-level names a template may use: the first part of every field, plus the copy loop.
 KNOWN_NAMES = {path.split(".")[0] for path in FIELDS} | {"copies", "loop"}
+# The time every zip entry carries (the earliest a ZIP can say): output depends on content only.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class TemplateProblem(ValueError):
-    """A Word template that cannot be used, and why."""
+    """A Word template that cannot be used, and why (`reason`: the why alone)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """The same ZIP (a .docx) with every entry at ZIP_TIME, so equal content gives equal bytes."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(_entry(info.filename), src.read(info))
+    return out.getvalue()
 
 
 class WordTemplate:
     def __init__(self, data: bytes, name: str = "template"):
         self.name = name
         self._data = data
-        self._tpl = DocxTemplate(BytesIO(data))
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
+                if problems := unsafe_content(zf):  # also when placed in the folder by hand
+                    raise TemplateProblem(f"{name}：{problems[0]}", problems[0])
                 xml = zf.read(DOCUMENT_PART).decode("utf-8")
                 # Every other part is compressed once here and copied as-is into each output.
                 static = BytesIO()
-                with zipfile.ZipFile(static, "w", zipfile.ZIP_DEFLATED) as out:
+                with zipfile.ZipFile(static, "w") as out:
                     for info in zf.infolist():
                         if info.filename != DOCUMENT_PART:
-                            out.writestr(info.filename, zf.read(info.filename))
+                            out.writestr(_entry(info.filename), zf.read(info.filename))
         except (zipfile.BadZipFile, KeyError):
             raise TemplateProblem(f"{name}：不是 Word 文档（缺少 {DOCUMENT_PART}）") from None
+        self._tpl = DocxTemplate(BytesIO(data))
         self._static = static.getvalue()
         src = self._tpl.patch_xml(xml)
         src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
         # Sandboxed: an uploaded override is Jinja code run on the server, so attributes such
-        # as __class__ and unsafe calls are refused (the output of plain field tags is the same).
-        env = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        # as __class__ and unsafe calls are refused, and its work is budgeted (the output of
+        # plain field tags is the same).
+        env = self._env = GuardedEnvironment(autoescape=True, undefined=StrictUndefined)
         self.source = src
         self.ast = env.parse(src)
         self.variables = meta.find_undeclared_variables(self.ast)
@@ -64,14 +93,18 @@ class WordTemplate:
     def from_path(cls, path: Path) -> "WordTemplate":
         return cls(Path(path).read_bytes(), Path(path).name)
 
-    def render(self, context: dict) -> bytes:
-        xml = self._template.render(context)
+    def render(self, context: dict, seconds: float = RENDER_SECONDS) -> bytes:
+        """The filled document; TemplateProblem when the template exceeds its work budget."""
+        try:
+            xml = self._env.render(self._template, context, seconds)
+        except RenderLimit as exc:
+            raise TemplateProblem(f"{self.name}：{exc}", str(exc)) from None
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = self._tpl.resolve_listing(xml)  # newlines in values become line breaks
         out = BytesIO(self._static)
         out.seek(0, 2)
-        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(DOCUMENT_PART, xml.encode("utf-8"))
+        with zipfile.ZipFile(out, "a") as zf:
+            zf.writestr(_entry(DOCUMENT_PART), xml.encode("utf-8"))
         return out.getvalue()
 
 
@@ -79,6 +112,8 @@ class WordTemplate:
 
 MAX_TEMPLATE_UNPACKED = 100 * 1024 * 1024  # a .docx that unpacks to more is refused (zip bomb)
 MAX_TEMPLATE_PARTS = 2000
+LINT_SECONDS = 5.0  # a trial fill with sample values takes milliseconds
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 COPIES_LOOP = "{%p for copy in copies %}"
 # What `loop` offers inside a Jinja for loop.
 LOOP_ATTRS = {"index", "index0", "revindex", "revindex0", "first", "last", "length", "previtem",
@@ -177,9 +212,10 @@ def sample_context() -> dict:
 def lint_template(data: bytes, spec: "FormSpec") -> list[str]:
     """Why a Word template override cannot replace a form's template (empty: it can).
 
-    Checked: a readable .docx; docxtpl/Jinja syntax; every field it uses is known (fields.FIELDS);
-    the form's required fields are all there; the `{%p for copy in copies %}` loop is there;
-    and a trial fill with sample values gives a well-formed document.
+    Checked: a readable .docx; nothing that reaches outside the document (wordsafety); docxtpl/
+    Jinja syntax; every field it uses is known (fields.FIELDS); the form's required fields are
+    all there; the `{%p for copy in copies %}` loop is there; and a trial fill with sample values
+    gives a well-formed document within the work budget (sandbox).
     """
     not_docx = "不是有效的 Word 文档（.docx），请在 Word 中“另存为”“Word 文档 (*.docx)”后再上传"
     try:
@@ -190,7 +226,9 @@ def lint_template(data: bytes, spec: "FormSpec") -> list[str]:
                 return ["Word 文档解压后过大，拒绝处理"]
             if DOCUMENT_PART not in zf.namelist():
                 return [not_docx]
-            etree.fromstring(zf.read(DOCUMENT_PART))
+            if problems := unsafe_content(zf):
+                return problems
+            etree.fromstring(zf.read(DOCUMENT_PART), _SAFE_PARSER)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         return [not_docx]
     except etree.XMLSyntaxError as exc:
@@ -239,9 +277,11 @@ def lint_template(data: bytes, spec: "FormSpec") -> list[str]:
     if problems:
         return problems
     try:
-        out = template.render(sample_context())
+        out = template.render(sample_context(), seconds=LINT_SECONDS)
         with zipfile.ZipFile(BytesIO(out)) as zf:
-            etree.fromstring(zf.read(DOCUMENT_PART))
+            etree.fromstring(zf.read(DOCUMENT_PART), _SAFE_PARSER)
+    except TemplateProblem as exc:  # over the work budget: a loop, a value or the size
+        return [f"用示例数据试填充失败：{exc.reason}"]
     except Exception as exc:  # noqa: BLE001 - any failure here would fail every generation
         return [f"用示例数据试填充失败：{exc}"]
     return []

@@ -2,10 +2,10 @@
 upload, generating packets in the background, downloading what to print."""
 from __future__ import annotations
 
+import os
 import tempfile
-import zipfile
 from io import BytesIO
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
@@ -21,6 +21,7 @@ from archive.planning import (FIRM_FIELDS, TASK_FIELDS, RegisterQuestion, add_fi
 from archive.service import ArchiveError
 from archive.store import display_name
 from archive.spreadsheet import TEMPLATE, SheetError
+from archive.uploads import ZipRefused, unpack_trip_zip
 from docgen.fields import field_label
 from docgen.loading import TripError
 from webapp import archive
@@ -28,7 +29,6 @@ from webapp.auth import roles_required
 
 bp = Blueprint("trips", __name__)
 UPLOAD_TYPES = ("json", "xlsx", "csv", "zip")
-MAX_ZIP_FILES, MAX_ZIP_BYTES = 2000, 500 * 1024 * 1024
 
 
 class ImportForm(FlaskForm):
@@ -43,28 +43,13 @@ def runner():
 
 
 def _unpack(upload, folder: Path) -> Path:
-    """Save the upload under a fixed name; a ZIP is unpacked with every member path checked."""
+    """Save the upload under a fixed name; of a ZIP, only the trip file and what it names."""
     ext = upload.filename.rsplit(".", 1)[-1].lower()
-    if ext != "zip":
-        target = folder / f"upload.{ext}"
-        upload.save(target)
-        return target
-    try:
-        zf = zipfile.ZipFile(BytesIO(upload.read()))
-    except zipfile.BadZipFile:
-        raise ValueError("不是有效的 ZIP 文件") from None
-    infos = zf.infolist()
-    if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-        raise ValueError("ZIP 文件过大")
-    for info in infos:
-        name = PurePosixPath(info.filename)
-        if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
-            raise ValueError(f"ZIP 中的路径不安全：{info.filename}")
-    zf.extractall(folder)
-    trips = [p for p in folder.rglob("*") if p.suffix.lower() in (".json", ".xlsx", ".csv")]
-    if len(trips) != 1:
-        raise ValueError("ZIP 中应恰有一个行程文件（.json）或抽样记录表（.xlsx/.csv）")
-    return trips[0]
+    if ext == "zip":
+        return unpack_trip_zip(upload.stream, folder, archive().settings)
+    target = folder / f"upload.{ext}"
+    upload.save(target)
+    return target
 
 
 @bp.route("/tasks")
@@ -96,8 +81,10 @@ def upload():
                 problems = [str(p) for p in exc.problems]
             except SheetError as exc:
                 problems = exc.report().splitlines()[1:] or [exc.report()]
-            except ValueError as exc:
+            except (ZipRefused, ArchiveError) as exc:  # a bad ZIP; an unknown task code
                 problems = [str(exc)]
+        # Files are named as in the upload (photos/a.jpg), never by the server's temporary folder.
+        problems = [p.replace(str(Path(tmp)) + os.sep, "") for p in problems]
     else:
         problems = [e for errors in form.errors.values() for e in errors]
     return render_template("trips/tasks.html", tasks=archive().tasks(), form=form,

@@ -178,3 +178,87 @@ def test_an_upload_or_revert_without_csrf_token_is_refused(client, login, overri
 def test_an_unknown_form_is_not_found(client, login):
     login("admin")
     assert client.get("/admin/templates/nonesuch.docx").status_code == 404
+
+
+# -- templates that reach outside the document or work without end -----------------------------
+
+def _unsafe(kind: str) -> bytes:
+    from tests.docgen.test_word_lint import ATTACHED, NESTED, OLE, add_rel, field, in_body, with_parts
+
+    edits = {
+        "hyperlink": add_rel("hyperlink", "http://example.com/", True),
+        "linked image": add_rel("image", "http://tracker.example/x.png", True),
+        "attachedTemplate": {"word/settings.xml": lambda t: t.replace(
+            ATTACHED[1], ATTACHED[0] + ATTACHED[1], 1)},
+        "subDocument": {**add_rel("subDocument", "sub.docx", False),
+                        **in_body('<w:subDoc r:id="rId99"/>')},
+        "altChunk": {**add_rel("aFChunk", "chunk.mht", False),
+                     **in_body('<w:altChunk r:id="rId99"/>'), "word/chunk.mht": b"MIME"},
+        "OLE": {**add_rel("oleObject", "embeddings/oleObject1.bin", False), **in_body(OLE),
+                "word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"},
+        "INCLUDETEXT": in_body(field(" INCLUDE", "TEXT secret.docx ")),
+        "INCLUDEPICTURE": in_body(field(' INCLUDEPICTURE "http://evil.example/x.png" ')),
+        "DDE": in_body(field(' DDEAUTO cmd "/k calc" ')),
+        "nested field": in_body(NESTED),
+        "DTD": {"word/document.xml": lambda t: t.replace(
+            "?>", '?><!DOCTYPE w:document [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1)},
+    }[kind]
+    return with_parts(default("notice"), edits)
+
+
+@pytest.mark.parametrize("kind, reason", [
+    ("hyperlink", "指向外部的链接（http://example.com/）"),
+    ("linked image", "指向外部的链接（http://tracker.example/x.png）"),
+    ("attachedTemplate", "附加了外部模板（attachedTemplate）"),
+    ("subDocument", "含有子文档"),
+    ("altChunk", "altChunk"),
+    ("OLE", "OLE 对象"),
+    ("INCLUDETEXT", "INCLUDETEXT 域"),
+    ("INCLUDEPICTURE", "INCLUDEPICTURE 域"),
+    ("DDE", "DDEAUTO 域"),
+    ("nested field", "INCLUDETEXT 域"),
+    ("DTD", "含有 DTD 或实体声明"),
+])
+def test_an_override_reaching_outside_the_document_is_refused_with_its_reason(
+        client, login, overridable, kind, reason):
+    login("admin")
+    response = upload(client, "notice", _unsafe(kind))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "未采用上传的模板" in page and reason in page
+    assert overridable.template_overrides() == {}
+
+
+@pytest.mark.parametrize("tag, reason", [
+    ("{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+     "range() 过大"),
+    ("{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}",
+     "运算次数过多"),
+    ("{{ 'x' * 10**9 }}", "运算结果过大"),
+])
+def test_an_override_that_would_work_without_end_is_refused_quickly(
+        client, login, overridable, tag, reason):
+    import time
+
+    login("admin")
+    bad = edited_docx(default("notice"), "{{ enterprise.name }}", "{{ enterprise.name }}" + tag, 1)
+    started = time.perf_counter()
+    page = upload(client, "notice", bad).get_data(as_text=True)
+    assert time.perf_counter() - started < 5
+    assert "用示例数据试填充失败" in page and reason in page
+    assert overridable.template_overrides() == {}
+
+
+def test_a_customised_override_with_filters_and_internal_fields_is_accepted_and_used(
+        client, login, overridable):
+    from tests.docgen.test_word_lint import field, in_body, with_parts
+
+    login("admin")
+    custom = edited_docx(default("notice"), "{{ enterprise.name }}",
+                         MARKER + "{{ enterprise.name|replace('有限公司', '') ~ '（'"
+                         " ~ enterprise.credit_code ~ '）' }}", 1)
+    custom = with_parts(custom, in_body(field(" PAGE ")))
+    assert upload(client, "notice", custom).status_code == 302
+    assert set(overridable.template_overrides()) == {"notice"}
+    overridable.generate(sample_no=SAMPLE, actor="test")
+    assert MARKER + "晋城市泽州县鑫达电缆（91140525MA0H2K7B2W）" in docx_text(
+        latest(overridable, "notice", "docx"))
