@@ -80,7 +80,8 @@ def test_python_m_docgen_exits_1_on_a_bad_trip_file(jincheng, write_trip, tmp_pa
                           cwd=REPO, env=env, capture_output=True, timeout=120)
     assert done.returncode == 1
     err = done.stderr.decode("utf-8")
-    assert "JC2023DX0002" in err and "enterprise.credit_code" in err
+    assert "JC2023DX0002" in err and "受检单位统一社会信用代码" in err
+    assert "enterprise.credit_code" not in err  # the label, not the internal path
     assert not (tmp_path / "out").exists()
 
 
@@ -106,9 +107,9 @@ def test_a_bad_trip_exits_1_lists_every_problem_and_writes_nothing(
     assert err.startswith(str(trip))
     assert "未生成任何文件" in err
     lines = err.splitlines()
-    assert any("JC2023DX0002" in ln and "enterprise.credit_code" in ln and "校验位" in ln
+    assert any("JC2023DX0002" in ln and "受检单位统一社会信用代码" in ln and "校验位" in ln
                for ln in lines)
-    assert any("JC2023DX0005" in ln and "refusal.description" in ln for ln in lines)
+    assert any("JC2023DX0005" in ln and "拒检过程描述" in ln for ln in lines)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no .partial folder either
     assert leftovers(tmp_path) == []
@@ -120,7 +121,7 @@ def test_a_bad_trip_given_to_render_exits_1(jincheng, write_trip, tmp_path, caps
     out = tmp_path / "forms"
     assert main(["render", "notice", str(trip), "--sample", "JC2023DX0002", "--out",
                  str(out)]) == 1
-    assert "price.unit" in capsys.readouterr().err
+    assert "单价" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -203,6 +203,7 @@ def test_sampling_outside_the_notices_validity_is_refused(jincheng, sampled_at, 
     entry = record(jincheng, "JC2023DX0001")
     entry["sampled_at"] = sampled_at
     entry["send_by"] = "2023-08-05"  # keep the send-by check out of the way
+    entry["product"]["production_date"] = "2022-01-08"  # and the production-date check
     if inside:
         parse_trip(jincheng, trip_dir=DEMO)
         return
@@ -600,8 +601,8 @@ def test_the_report_starts_with_the_source_and_says_nothing_was_written(jincheng
     assert "发现 2 处错误" in lines[0] and "未生成任何文件" in lines[0]
     assert len(lines) == 3
     assert "JC2023DX0002" in lines[1]
-    assert "enterprise.credit_code（受检单位统一社会信用代码）" in lines[1]
-    assert "JC2023DX0006" in lines[2] and "no_sample.reason" in lines[2]
+    assert "受检单位统一社会信用代码" in lines[1] and "enterprise." not in report
+    assert "JC2023DX0006" in lines[2] and "未抽样原因" in lines[2]
     assert info.value.source == str(path)
 
 

@@ -76,13 +76,13 @@ def test_a_file_outside_the_trip_folder_is_refused_alike_whether_or_not_it_exist
         assert len(problems) == 1 and REFUSED in problems[0] and name in problems[0], problems
         messages.append(problems)
     assert messages[0] == messages[1]
-    assert ("photos[1].file" if field == "photo" else "result.lab_report") in messages[0][0]
+    assert ("照片文件（第1项）" if field == "photo" else "检验报告文件") in messages[0][0]
 
 
 def test_etc_passwd_is_refused_without_being_read(tmp_path, jincheng):
     plant(tmp_path, "../outside.jpg", "jpg", exists=False)
     problems = problems_of(naming(jincheng, photo="/etc/passwd"), tmp_path / "trip")
-    assert problems == [f"JC2023DX0001　photos[1].file：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）："
+    assert problems == [f"JC2023DX0001　照片文件（第1项）：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）："
                         "/etc/passwd"]
 
 

@@ -167,8 +167,8 @@ def test_a_trip_json_upload_naming_a_server_file_is_refused_alike_without_readin
         page = problems(_upload(client, "trip.json", json.dumps(trip, ensure_ascii=False).encode()))
         lines = re.findall(r"<li>([^<]*)</li>", page)
         assert [line for line in lines if REFUSED in line] == [
-            f"JSONOUT0001　photos[1].file：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）：{outside}",
-            f"JSONOUT0002　photos[1].file：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）："
+            f"JSONOUT0001　照片文件（第1项）：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）：{outside}",
+            f"JSONOUT0002　照片文件（第1项）：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）："
             "../../../../../../../etc/passwd"]
         # the photos the upload lacks are missing, named as in the trip file
         assert "JSONOUT0001　photos[2].file：照片文件不存在：photos/seal-0001.jpg" in lines
