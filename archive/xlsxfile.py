@@ -123,19 +123,23 @@ class XlsxBook(Book):
 
     def _scan(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
         tail, formula = b"", False
+        for chunk in self._chunks(archive, info):
+            window = tail + chunk
+            if any(d in window for d in _DTD):
+                raise self.refuse("无法读取 Excel 文件：文件含有 DTD/实体声明，不是 Excel/WPS 保存的工作簿")
+            formula = formula or _FORMULA.search(window) is not None
+            tail = window[-16:]
+        return formula
+
+    def _chunks(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The part's bytes, unpacked; zipfile checks the CRC at the end."""
         try:
             with archive.open(info) as part:
                 while chunk := part.read(_CHUNK):
-                    window = tail + chunk
-                    if any(d in window for d in _DTD):
-                        raise self.refuse("无法读取 Excel 文件：文件含有 DTD/实体声明，"
-                                          "不是 Excel/WPS 保存的工作簿")
-                    formula = formula or _FORMULA.search(window) is not None
-                    tail = window[-16:]
+                    yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 ValueError):
             raise self.refuse(_BROKEN) from None
-        return formula
 
 
 def _cell(c: Any, f: Any) -> Cell:
