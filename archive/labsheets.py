@@ -153,9 +153,11 @@ def _table(book, columns: list[Column], sheet_title: str | None, problems: Probl
            label: str) -> Table | None:
     """The sheet named sheet_title, else the first naming 抽样单编号 in its first rows, else the
     first sheet (the 填写说明 sheet aside)."""
-    sheet = ((book.find(sheet_title) if sheet_title else None)
-             or book.probe(SAMPLE_NO, skip=(HELP_SHEET,))
-             or next((t for t in book.titles if book.find(HELP_SHEET) != t), None))
+    sheet = book.find(sheet_title) if sheet_title else None
+    if sheet is None:
+        sheet = book.probe(SAMPLE_NO, skip=(HELP_SHEET,))
+    if sheet is None:
+        sheet = next((t for t in book.titles if t != book.find(HELP_SHEET)), None)
     if sheet is None:
         problems.add(None, label, "工作簿中没有工作表")
         return None

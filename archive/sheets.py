@@ -170,7 +170,8 @@ def index(entries: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 @dataclass
 class Table:
-    """A sheet's data rows under its header, streamed: (row number, {column path: cell})."""
+    """A sheet's data rows under its header, streamed: (row number, {column path: cell}) with
+    the non-blank cells of each row that has any."""
     titles: dict[str, str]  # column path → header as this sheet writes it
     rows: Iterator[tuple[int, dict[str, Cell]]]
 
@@ -225,8 +226,9 @@ def read_table(book: "Book", sheet: str, columns: list[Column], problems: Proble
         for row_no, cells in chain(head[h + 1:], rows):
             if row_no - header_row > book.limits.max_rows:
                 raise book.too_long(sheet)
-            values = {c.path: cells[i] for i, c in found.items() if i < len(cells)}
-            if not _is_blank(values.values()):
+            values = {c.path: cell for i, c in found.items()
+                      if i < len(cells) and not (cell := cells[i]).blank}
+            if values:  # blank cells are left out, and rows of them skipped
                 yield row_no, values
 
     return Table(titles, data())
@@ -245,14 +247,15 @@ class Book:
         return SheetError([SheetProblem(None, column, message)], str(self.path))
 
     def too_long(self, sheet: str, rows: int | None = None) -> SheetError:
-        where = f"工作表“{sheet}”" if sheet else "文件"
+        where = f"工作表“{sheet}”" if sheet else "CSV 文件"
         count = f"有 {rows} 行，" if rows else ""
-        return self.refuse(f"{where}{count}超过每个文件 {self.limits.max_rows} 行的上限；"
+        return self.refuse(f"{where}{count}超过了导入上限（每个文件最多 {self.limits.max_rows} 行）；"
                            "请删除多余的行（含空白行）或分成几个文件导入")
 
     def find(self, title: str) -> str | None:
         """The sheet of that title (spaces and brackets aside)."""
-        return next((t for t in self.titles if normalize_header(t) == normalize_header(title)), None)
+        want = normalize_header(title)
+        return next((t for t in self.titles if normalize_header(t) == want), None)
 
     def probe(self, key: Column, skip: Iterable[str | None] = ()) -> str | None:
         """The first sheet (but those skipped) whose first rows name the key column."""
@@ -260,14 +263,17 @@ class Book:
         for title in self.titles:
             if normalize_header(title) in skipped:
                 continue
-            for n, (_, cells) in enumerate(self.rows(title, formulas=False)):
+            for n, (_, cells) in enumerate(self.rows(title, head_only=True)):
                 if n >= HEADER_SEARCH:
                     break
                 if any(c.value is not None and normalize_header(c.value) in names for c in cells):
                     return title
         return None
 
-    def rows(self, title: str, *, formulas: bool = True) -> Iterator[Row]:
+    def rows(self, title: str, *, head_only: bool = False) -> Iterator[Row]:
+        """The rows of a sheet, numbered as Excel does; SheetError when the sheet is too long or
+        cannot be read. head_only: only its first rows will be read (no size check, formulas
+        not told apart)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -348,7 +354,7 @@ class CsvBook(Book):
             return False
         return True
 
-    def rows(self, title: str = "", *, formulas: bool = True) -> Iterator[Row]:
+    def rows(self, title: str = "", *, head_only: bool = False) -> Iterator[Row]:
         with self.path.open("r", encoding=self.encoding, newline="", errors="strict") as f:
             first = f.readline()
             delimiter = "\t" if "\t" in first and "," not in first else ","

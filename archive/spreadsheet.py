@@ -171,6 +171,8 @@ def _read_samplings(book: Book, sheet: str, out: _Sheet) -> list[dict]:
             if "sample_no" not in values or values["sample_no"].blank:
                 out.problems.add(row_no, table.titles["sample_no"], "必填项为空，此行未导入")
             continue
+        if out.problems.full:
+            continue  # refused whatever follows: the rest of the rows are only counted
         sample_no = record["sample_no"] = str(sample_no)
         out.numbers.setdefault(sample_no, row_no)  # a repeated number is flagged by parse_trip
         samplings.append(record)
@@ -210,9 +212,11 @@ def _read(path: Path, base_trip: dict | None, limits: Limits) -> _Sheet:
     problems = out.problems
     with open_book(path, limits) as book:
         task_sheet = book.find(TASK_SHEET)
-        sheet = book.find(SAMPLINGS_SHEET) or book.probe(_SAMPLE_NO, skip=(task_sheet, HELP_SHEET))
+        sheet = book.find(SAMPLINGS_SHEET)
+        if sheet is None:  # a renamed sheet: the first other one with a 抽样单编号 header
+            sheet = book.probe(_SAMPLE_NO, skip=(task_sheet, HELP_SHEET))
         if sheet is None and path.suffix.lower() == ".csv":
-            sheet = ""
+            sheet = ""  # a CSV file is its one sheet
         if sheet is None:
             problems.add(None, SAMPLINGS_SHEET, "找不到“抽样记录”工作表（首行为列名，每行一条抽样记录）")
             return out

@@ -223,9 +223,9 @@ def test_a_100000_row_sheet_is_refused_fast_with_one_line(tmp_path, dimension):
         load_spreadsheet(path, base_trip=BASE)
     took = time.perf_counter() - started
     problem, = info.value.problems
-    assert "超过每个文件 20000 行的上限" in problem.message
-    assert ("有 100001 行" in problem.message) == dimension  # the declared size is told
-    assert took < 30  # loosely: the bench measures (instant with a declared size)
+    # counted before parsing, with or without the declared size
+    assert "有 100001 行，超过了导入上限（每个文件最多 20000 行）" in problem.message
+    assert took < 30  # loosely: the bench measures
 
 
 @pytest.mark.parametrize("rows, refused", [(5, False), (6, True)])
@@ -237,7 +237,7 @@ def test_sheet_max_rows_counts_the_data_rows_under_the_header(tmp_path, rows, re
     if refused:
         with pytest.raises(SheetError) as info:
             read_spreadsheet(path, base_trip=BASE, settings=settings)
-        assert "超过每个文件 5 行的上限" in info.value.problems[0].message
+        assert "超过了导入上限（每个文件最多 5 行）" in info.value.problems[0].message
     else:
         trip, numbers = read_spreadsheet(path, base_trip=BASE, settings=settings)
         assert list(numbers.values()) == [4, 5, 6, 7, 8]
@@ -249,7 +249,7 @@ def test_a_csv_longer_than_the_limit_is_refused_while_it_is_read(tmp_path):
                     encoding="utf-8")
     with pytest.raises(SheetError) as info:
         read_ems_sheet(path, settings=Settings(sheet_max_rows=20))
-    assert "超过每个文件 20 行的上限" in info.value.problems[0].message
+    assert "超过了导入上限（每个文件最多 20 行）" in info.value.problems[0].message
 
 
 def junk_rows(n: int) -> list[list]:
@@ -338,7 +338,8 @@ def count_samplings(archive) -> int:
 REFUSED = {
     "a bad ZIP CRC": lambda p: with_a_bad_crc(workbook(p, SHEETS["trip"][1])),
     "100,000 junk rows": lambda p: junk_sheet(p, 100_000),
-    "an undefined entity": lambda p: with_undefined_entity_in_the_rows(workbook(p, SHEETS["trip"][1])),
+    "an undefined entity": lambda p: with_undefined_entity_in_the_rows(
+        workbook(p, SHEETS["trip"][1])),
     "formulas in price and quantity (LibreOffice)": copy_of("lo-formulas.xlsx"),
 }
 
@@ -359,7 +360,7 @@ def test_archive_import_file_uses_the_archives_row_limit(archive, tmp_path):
     archive.settings = replace(archive.settings, sheet_max_rows=2)
     with pytest.raises(SheetError) as info:
         archive.import_file(path, actor="测试员", task_code="JC2023-01-DX")
-    assert "超过每个文件 2 行的上限" in info.value.problems[0].message
+    assert "超过了导入上限（每个文件最多 2 行）" in info.value.problems[0].message
     assert count_samplings(archive) == 6
     archive.settings = replace(archive.settings, sheet_max_rows=3)
     assert len(archive.import_file(path, actor="测试员", task_code="JC2023-01-DX").created) == 3
@@ -381,3 +382,66 @@ def test_results_and_ems_imports_record_nothing_from_a_refused_sheet(archive, tm
         archive.mailings.import_sheet(long, actor="测试员")
     with archive.session() as s:
         assert all(not row.result and not row.ems_no for row in s.scalars(select(Sampling)))
+
+
+# -- formulas in XML as other programs write it ----------------------------------------------
+
+def raw_sheet(path: Path, rows_xml: str) -> Path:
+    """A workbook whose sheet XML is rows_xml (after the trip header in row 1)."""
+    header = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                     for i, h in enumerate(TRIP_HEADERS))
+    xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           f'<sheetData><row r="1">{header}</row>{rows_xml}</sheetData>'
+           '<extLst><ext uri="x"><xm:f xmlns:xm="urn:xm">Sheet2!A1</xm:f></ext></extLst>'
+           '</worksheet>')
+    workbook(path, [TRIP_HEADERS])
+    return rezip(path, {SHEET_XML: xml.encode()})
+
+
+def text_cells(values: list[str], refs: bool, row: int) -> str:
+    return "".join((f'<c r="{chr(65 + i)}{row}" t="inlineStr">' if refs else '<c t="inlineStr">')
+                   + f"<is><t>{v}</t></is></c>" for i, v in enumerate(values))
+
+
+@pytest.mark.parametrize("refs", [True, False], ids=["with cell references", "without"])
+def test_formula_cells_are_found_in_sheets_written_by_any_program(tmp_path, refs):
+    texts = ["JC2023DX0101", "已抽样", "晋城市泽州县鑫达电缆有限公司", "91140525MA0H2K7B2W", "电缆",
+             "BV 2.5", "2卷", "1卷"]
+    def at(ref: str) -> str:  # a cell's or row's r attribute, when this program writes them
+        return f' r="{ref}"' if refs else ""
+
+    rows = (f'<row{at("2")}>{text_cells(texts, refs, 2)}<c{at("I2")}><v>3</v></c>'
+            f'<c{at("J2")}><f t="shared" ref="J2:J3" si="0">84.25*2</f><v>168.5</v></c></row>'
+            f'<row{at("3")}>{text_cells(["JC2023DX0102", *texts[1:]], refs, 3)}'
+            f'<c{at("I3")}><f>1+2</f><v>3</v></c>'
+            f'<c{at("J3")}><f t="shared" si="0"/><v>168.5</v></c></row>')
+    path = raw_sheet(tmp_path / "r.xlsx", rows)
+    with pytest.raises(SheetError) as info:
+        read_spreadsheet(path, base_trip=BASE)
+    assert [(p.row, p.column, p.message) for p in info.value.problems] == [
+        (2, "单价（元）", "请填写数值而非公式"), (3, "购买数量", "请填写数值而非公式"),
+        (3, "单价（元）", "请填写数值而非公式")]
+
+
+def test_rows_numbered_past_the_limit_are_refused_while_streaming(tmp_path):
+    # Two <row> elements, no declared size, but the second is row 30000: as many rows as that.
+    path = raw_sheet(tmp_path / "r.xlsx",
+                     f'<row r="30000">{text_cells(["JC2023DX0101"], True, 30000)}</row>')
+    with pytest.raises(SheetError) as info:
+        load_spreadsheet(path, base_trip=BASE)
+    problem, = info.value.problems
+    assert problem.message.startswith("工作表“Sheet1”超过了导入上限（每个文件最多 20000 行）")
+
+
+def test_a_long_sheet_beside_the_one_imported_does_not_matter(tmp_path):
+    wb = Workbook()
+    wb.active.title = "企业名录"  # first, longer than the limit, not what is imported
+    for n in range(30):
+        wb.active.append([f"企业{n}"])
+    data = wb.create_sheet("Sheet2")  # the records, under a title the probe has to find
+    for row in [TRIP_HEADERS, TRIP_ROW]:
+        data.append(row)
+    wb.save(tmp_path / "r.xlsx")
+    trip, numbers = read_spreadsheet(tmp_path / "r.xlsx", base_trip=BASE,
+                                     settings=Settings(sheet_max_rows=5))
+    assert numbers == {"JC2023DX0101": 2}
