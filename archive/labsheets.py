@@ -25,7 +25,7 @@ from archive.sheets import (Cell, Column, Limits, Problems, SheetError, SheetPro
 from archive.tripcolumns import COLUMNS, HELP_SHEET
 from docgen.ems import EmsNumberError, validate_ems
 from docgen.records import CONCLUSIONS
-from docgen.xlsxtext import text_width
+from docgen.xlsxtext import put_text, text_width
 
 __all__ = ["EMS_COLUMNS", "RESULT_COLUMNS", "TEMPLATE", "EmsRow", "EmsRows", "MailingRow",
            "ResultRows", "SheetError", "SheetProblem", "build_result_template", "column_title",
@@ -350,9 +350,12 @@ def build_result_template() -> bytes:
         if fmt:
             dim.number_format = fmt
         for r in range(2, 2 + len(_EXAMPLE)):
-            ws.cell(row=r, column=i).font = grey
+            cell = ws.cell(row=r, column=i)
+            cell.font = grey
+            if isinstance(cell.value, str):
+                put_text(cell, cell.value)
             if fmt:
-                ws.cell(row=r, column=i).number_format = fmt
+                cell.number_format = fmt
     ws.freeze_panes = "B2"
     letter = get_column_letter(
         next(i for i, c in enumerate(RESULT_COLUMNS, 1) if c.path == "conclusion"))

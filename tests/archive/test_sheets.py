@@ -403,6 +403,7 @@ def text_cells(values: list[str], refs: bool, row: int) -> str:
                    + f"<is><t>{v}</t></is></c>" for i, v in enumerate(values))
 
 
+@pytest.mark.filterwarnings("ignore:Unknown extension")  # openpyxl drops the extension list
 @pytest.mark.parametrize("refs", [True, False], ids=["with cell references", "without"])
 def test_formula_cells_are_found_in_sheets_written_by_any_program(tmp_path, refs):
     texts = ["JC2023DX0101", "已抽样", "晋城市泽州县鑫达电缆有限公司", "91140525MA0H2K7B2W", "电缆",
