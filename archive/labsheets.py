@@ -1,4 +1,6 @@
-"""The lab's result sheet and the EMS sheet read in; the post office's mailing list written out.
+"""The lab's result sheet and the EMS sheet read in (their columns and cells), and the result
+import template. Reading the file is archive.sheets'; the post office's mailing list is written
+by archive.mailinglist.
 
 A result sheet has one row per sample or one row per failed item; on an item's continuation rows
 the sample's own columns may be repeated or left empty (as merged cells read). Each sample
@@ -15,11 +17,19 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from archive.spreadsheet import (COLUMNS, HELP_SHEET, Column, SheetError, SheetProblem, _Bad,
-                                 _Cell, _column_for, _csv_rows, _date_text, _header_row, _index,
-                                 _is_blank, _number_text, _text, _width, normalize_header)
+from archive import cells
+from archive.cells import Bad
+from archive.mailinglist import MailingRow, mailing_list_xlsx
+from archive.sheets import (Cell, Column, Limits, Problems, SheetError, SheetProblem, Table,
+                            index, normalize_header, open_book, read_table)
+from archive.tripcolumns import COLUMNS, HELP_SHEET
 from docgen.ems import EmsNumberError, validate_ems
 from docgen.records import CONCLUSIONS
+from docgen.xlsxtext import put_text, text_width
+
+__all__ = ["EMS_COLUMNS", "RESULT_COLUMNS", "TEMPLATE", "EmsRow", "EmsRows", "MailingRow",
+           "ResultRows", "SheetError", "SheetProblem", "build_result_template", "column_title",
+           "mailing_list_xlsx", "read_ems_sheet", "read_result_sheet", "write_result_template"]
 
 RESULTS_SHEET = "检验结果"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "检验结果导入模板.xlsx"
@@ -51,44 +61,41 @@ assert tuple(CONCLUSION_WORDS) == CONCLUSIONS
 _SAMPLE_KEYS = ("conclusion", "report_no", "report_date", "lab_report", "remarks")
 _ITEM_KEYS = ("item", "requirement", "measured", "verdict")
 _DATE_KEYS = {"report_date", "posted_on", "signed_on"}
-_CONCLUSION_BY_WORD = _index((w, c) for c, words in CONCLUSION_WORDS.items() for w in words)
+_CONCLUSION_BY_WORD = index((w, c) for c, words in CONCLUSION_WORDS.items() for w in words)
 _NOTE = re.compile(r"\(.*\)$")  # 不合格（B类） → 不合格, after normalize_header's half-width brackets
 _FIXED = re.compile(r"0\.(0+)")  # a "0.00" number format: 2.50 stays 2.50
 
 
-def _header(columns: list[Column], key: str) -> str:
-    return next(c.header for c in columns if c.path == key)
-
-
 # -- cells -----------------------------------------------------------------------------------
 
-def _cell_text(cell: _Cell) -> str:
-    value = cell.value
+def _cell_text(cell: Cell) -> str:
+    value = cells.shown(cell)
     if value is None:
         return ""
     if isinstance(value, str):
-        return _text(value)
-    if isinstance(value, (datetime, date, time)):
-        raise _Bad(f"Excel 把此格当成了日期/时间（{value}）；请把该列设为“文本”格式后重新输入")
+        return cells.text(value)
+    if cells.is_temporal(value):
+        raise Bad(f"Excel 把此格当成了日期/时间（{value}）；请把该列设为“文本”格式后重新输入")
     if isinstance(value, float) and (m := _FIXED.fullmatch(cell.number_format or "")):
         return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-len(m[1]))))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number_text(value, cell.number_format)
+        return cells.number_text(value, cell.number_format)
     return str(value)
 
 
-def _cell_date(cell: _Cell) -> str:
+def _cell_date(cell: Cell) -> str:
     """A date cell, 2023/4/5 or 2023年4月5日 (a time after it is dropped) → ISO; "" when empty."""
-    if isinstance(cell.value, datetime):
-        return cell.value.date().isoformat()
-    if isinstance(cell.value, date):
-        return cell.value.isoformat()
-    if isinstance(cell.value, time):
-        raise _Bad(f"只有时间 {cell.value.strftime('%H:%M')}，缺少日期")
+    value = cells.shown(cell)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        raise Bad(f"只有时间 {value.strftime('%H:%M')}，缺少日期")
     text = _cell_text(cell)
     if not text:
         return ""
-    iso = _date_text(text, "trip_date")
+    iso = cells.date_text(text, day_only=True)
     if re.fullmatch(r"\d{8}", iso):  # 20230405
         iso = f"{iso[:4]}-{iso[4:6]}-{iso[6:]}"
     try:
@@ -96,7 +103,7 @@ def _cell_date(cell: _Cell) -> str:
             raise ValueError
         return date.fromisoformat(iso[:10]).isoformat()
     except ValueError:
-        raise _Bad(f"不是有效日期：{text}（应为 2023-04-05、2023/4/5 或 2023年4月5日）") from None
+        raise Bad(f"不是有效日期：{text}（应为 2023-04-05、2023/4/5 或 2023年4月5日）") from None
 
 
 def _word(text: str) -> str | None:
@@ -104,159 +111,125 @@ def _word(text: str) -> str | None:
     return _CONCLUSION_BY_WORD.get(_NOTE.sub("", normalize_header(text)))
 
 
-def _convert(key: str, cell: _Cell) -> str:
+def _convert(key: str, cell: Cell) -> str:
     if key in _DATE_KEYS:
         return _cell_date(cell)
     text = _cell_text(cell)
     if key == "conclusion" and text and (text := _word(text) or text) not in CONCLUSIONS:
-        raise _Bad(f"应为 合格/不合格 之一，实为 {_cell_text(cell)}")
+        raise Bad(f"应为 合格/不合格 之一，实为 {_cell_text(cell)}")
     if key == "lab_report" and text:
         text = text.replace("\\", "/")
         if not text.lower().endswith(".pdf"):
-            raise _Bad(f"应为检验报告 PDF 的文件名（如 JC2023DX0002.pdf），实为 {text}")
+            raise Bad(f"应为检验报告 PDF 的文件名（如 JC2023DX0002.pdf），实为 {text}")
     return text
 
 
-# -- the table -------------------------------------------------------------------------------
-
-def _xlsx_rows(path: Path, sheet_title: str | None, problems: list[SheetProblem]) -> list | None:
-    """The rows of the sheet named sheet_title, else of the first sheet with a 抽样单编号 header,
-    else of the first sheet; each row as (number, cells)."""
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(path, data_only=True)  # data_only: a formula's last computed value
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        problems.append(SheetProblem(None, "文件", f"无法读取 Excel 文件：{exc}"))
-        return None
-    sheets = [ws for ws in wb.worksheets
-              if normalize_header(ws.title) != normalize_header(HELP_SHEET)] or wb.worksheets
-    tables = [[(row[0].row, [_Cell(c.value, c.number_format or "General") for c in row])
-               for row in ws.iter_rows() if row] for ws in sheets]
-    titles = [normalize_header(ws.title) for ws in sheets]
-    if sheet_title and normalize_header(sheet_title) in titles:
-        return tables[titles.index(normalize_header(sheet_title))]
-    for rows in tables:
-        if any(_column_for(c.value) is SAMPLE_NO for _, cells in rows[:10] for c in cells):
-            return rows
-    return tables[0]
-
-
-def _read_table(path: Path, columns: list[Column], sheet_title: str | None,
-                problems: list[SheetProblem]) -> list[tuple[int, dict[str, _Cell]]]:
-    """The non-blank rows under the header as (row number, {column path: cell}); [] after a
-    problem with the file or its header (missing or repeated columns)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, sheet_title, problems)
-    elif suffix == ".csv":
-        rows = _csv_rows(path, problems)
-    else:
-        hint = ("请在 Excel/WPS 中另存为 .xlsx 或 .csv" if suffix in (".xls", ".et", ".wps")
-                else "应为 .xlsx 或 .csv")
-        problems.append(SheetProblem(None, "文件", f"不支持 {suffix or '无扩展名'} 格式，{hint}"))
-        rows = None
-    if rows is None:
-        return []
-    if not rows or all(_is_blank(cells) for _, cells in rows):
-        problems.append(SheetProblem(None, sheet_title or "文件", "工作表是空的"))
-        return []
-    by_header = _index((name, c) for c in columns for name in (c.header, *c.aliases))
-    h = _header_row(rows)
-    found: dict[int, Column] = {}
-    seen: dict[str, str] = {}
-    for i, cell in enumerate(rows[h][1]):
-        column = by_header.get(normalize_header(cell.value))
-        if column is None:
-            continue  # unknown columns (序号, 产品名称, ...) are ignored
-        title = str(cell.value).strip()
-        if column.path in seen:
-            problems.append(SheetProblem(None, title, f"与〔{seen[column.path]}〕是同一项，只能保留一列"))
-            continue
-        seen[column.path] = title
-        found[i] = column
-    problems += [SheetProblem(None, c.header, "缺少必填列") for c in columns
-                 if c.required and c.path not in seen]
-    if any(p.row is None for p in problems):
-        return []
-    out = []
-    for row_no, cells in rows[h + 1:]:
-        values = {c.path: cells[i] for i, c in found.items() if i < len(cells)}
-        if not _is_blank(list(values.values())):
-            out.append((row_no, values))
+def _converted(row_no: int, values: dict[str, Cell], table: Table,
+               problems: Problems) -> dict[str, str | None]:
+    """Each cell as text (None: could not be converted, reported)."""
+    out: dict[str, str | None] = {}
+    for key, cell in values.items():
+        try:
+            out[key] = _convert(key, cell)
+        except Bad as exc:
+            problems.add(row_no, table.titles[key], str(exc))
+            out[key] = None
     return out
 
 
-def _converted(row_no: int, cells: dict[str, _Cell], columns: list[Column],
-               problems: list[SheetProblem]) -> dict[str, str | None]:
-    """Each cell as text (None: could not be converted, reported)."""
-    values: dict[str, str | None] = {}
-    for key, cell in cells.items():
-        try:
-            values[key] = _convert(key, cell)
-        except _Bad as exc:
-            problems.append(SheetProblem(row_no, _header(columns, key), str(exc)))
-            values[key] = None
-    return values
-
-
-def _raise_if(problems: list[SheetProblem], path: Path) -> None:
-    if problems:
-        raise SheetError(sorted(problems, key=lambda p: p.row or 0), str(path))
+def _title(table: Table, columns: list[Column], key: str) -> str:
+    """The column's header as the sheet writes it (the template's for a column it lacks)."""
+    return table.titles.get(key) or next(c.header for c in columns if c.path == key)
 
 
 # -- results ---------------------------------------------------------------------------------
 
-def read_result_sheet(path: Path) -> dict[str, tuple[int, dict]]:
-    """Each sample's result dict, with the first row it is on; SheetError lists every problem.
+class ResultRows(dict):
+    """{sample number: (first row, result dict)}, and `titles`: the sheet's own headers."""
+    titles: dict[str, str]
+
+
+def _table(book, columns: list[Column], sheet_title: str | None, problems: Problems,
+           label: str) -> Table | None:
+    """The sheet named sheet_title, else the first naming 抽样单编号 in its first rows, else the
+    first sheet (the 填写说明 sheet aside)."""
+    sheet = book.find(sheet_title) if sheet_title else None
+    if sheet is None:
+        sheet = book.probe(SAMPLE_NO, skip=(HELP_SHEET,))
+    if sheet is None:
+        sheet = next((t for t in book.titles if t != book.find(HELP_SHEET)), None)
+    if sheet is None:
+        problems.add(None, label, "工作簿中没有工作表")
+        return None
+    return read_table(book, sheet, columns, problems, label=label)
+
+
+def read_result_sheet(path: Path, *, settings: Any = None) -> ResultRows:
+    """Each sample's result dict, with the first row it is on; SheetError lists the problems
+    (up to the `sheet_max_problems` of `settings`, counting the rest).
 
     A row without 抽样单编号 that names an item continues the sample above it. Items whose 单项判定
     is 合格 are left out (some labs list every item tested); remarks on several rows are joined.
     """
-    problems: list[SheetProblem] = []
-    results: dict[str, tuple[int, dict]] = {}
+    limits = Limits.of(settings)
+    problems = Problems(limits.max_problems)
+    results = ResultRows()
+    results.titles = {}
     spelling: dict[str, str] = {}  # case-blind, as parse_trip compares sample numbers
     set_on: dict[tuple[str, str], int] = {}  # (sample, column) → the row its value came from
     current: str | None = None
-    for row_no, cells in _read_table(path, RESULT_COLUMNS, RESULTS_SHEET, problems):
-        values = _converted(row_no, cells, RESULT_COLUMNS, problems)
-        sample_no = values.get("sample_no")
-        if sample_no:
-            current = spelling.setdefault(sample_no.upper(), sample_no)
-        elif sample_no is None and "sample_no" in values:
-            current = None  # reported: the row cannot be placed
-            continue
-        elif current is None or not any(values.get(k) for k in _ITEM_KEYS):
-            problems.append(SheetProblem(row_no, SAMPLE_NO.header, "必填项为空，此行未导入"))
-            current = None
-            continue
-        first_row, result = results.setdefault(current, (row_no, {
-            "conclusion": "", "report_no": "", "report_date": "", "items": [], "lab_report": "",
-            "remarks": ""}))
-        for key in _SAMPLE_KEYS:
-            value = values.get(key)
-            if not value:
+    with open_book(path, limits) as book:
+        table = _table(book, RESULT_COLUMNS, RESULTS_SHEET, problems, RESULTS_SHEET)
+        for row_no, cells_ in table.rows if table else ():
+            values = _converted(row_no, cells_, table, problems)
+            sample_no = values.get("sample_no")
+            if sample_no:
+                current = spelling.setdefault(sample_no.upper(), sample_no)
+            elif sample_no is None and "sample_no" in values:
+                current = None  # reported: the row cannot be placed
                 continue
-            if key == "remarks":
-                if value not in result["remarks"].split("\n"):
-                    result["remarks"] = "\n".join(filter(None, (result["remarks"], value)))
-            elif not result[key]:
-                result[key], set_on[current, key] = value, row_no
-            elif result[key] != value:
-                header = _header(RESULT_COLUMNS, key)
-                problems.append(SheetProblem(row_no, header, (
-                    f"与第{set_on[current, key]}行不一致（{result[key]} / {value}）："
-                    f"抽样单编号 {current} 只能有一个{header}")))
-        item = {k: values.get(k) or "" for k in _ITEM_KEYS}
-        if any(item.values()) and _word(item["verdict"]) != "合格":
-            item["verdict"] = item["verdict"] or "不合格"
-            result["items"].append(item)
-    _raise_if(problems, path)
+            elif current is None or not any(values.get(k) for k in _ITEM_KEYS):
+                problems.add(row_no, _title(table, RESULT_COLUMNS, "sample_no"), "必填项为空，此行未导入")
+                current = None
+                continue
+            first_row, result = results.setdefault(current, (row_no, {
+                "conclusion": "", "report_no": "", "report_date": "", "items": [],
+                "lab_report": "", "remarks": ""}))
+            for key in _SAMPLE_KEYS:
+                value = values.get(key)
+                if not value:
+                    continue
+                if key == "remarks":
+                    if value not in result["remarks"].split("\n"):
+                        result["remarks"] = "\n".join(filter(None, (result["remarks"], value)))
+                elif not result[key]:
+                    result[key], set_on[current, key] = value, row_no
+                elif result[key] != value:
+                    header = _title(table, RESULT_COLUMNS, key)
+                    problems.add(row_no, header, (
+                        f"与第{set_on[current, key]}行不一致（{result[key]} / {value}）："
+                        f"抽样单编号 {current} 只能有一个{header}"))
+            item = {k: values.get(k) or "" for k in _ITEM_KEYS}
+            if any(item.values()) and _word(item["verdict"]) != "合格":
+                item["verdict"] = item["verdict"] or "不合格"
+                result["items"].append(item)
+        results.titles = table.titles if table else {}
+    if problems:
+        raise problems.error(str(path))
     return results
+
+
+def column_title(field: str, rows: Any = None) -> str:
+    """The column of a result field (result.report_date, items, lab_report), as the sheet that
+    gave `rows` (a ResultRows) names it, else as the template does."""
+    key = field.removeprefix("result.")
+    key = "item" if key in ("items", "failed_items") else key
+    column = next((c for c in RESULT_COLUMNS if c.path == key), None)
+    if column is None:
+        from docgen.fields import field_label
+
+        return field_label(field)
+    return getattr(rows, "titles", {}).get(key) or column.header
 
 
 # -- EMS -------------------------------------------------------------------------------------
@@ -271,132 +244,48 @@ class EmsRow:
     signed_by: str = ""
 
 
-def read_ems_sheet(path: Path) -> list[EmsRow]:
+class EmsRows(list):
+    """The EmsRows of a sheet, and `titles`: the sheet's own headers (column path → header)."""
+    titles: dict[str, str]
+
+
+def read_ems_sheet(path: Path, *, settings: Any = None) -> EmsRows:
     """The EMS numbers (typed by staff or China Post's batch export) with their posting and
-    signing; SheetError lists every problem. An EMS number may appear on one row only."""
-    problems: list[SheetProblem] = []
-    out: list[EmsRow] = []
+    signing; SheetError lists the problems. An EMS number may appear on one row only."""
+    limits = Limits.of(settings)
+    problems = Problems(limits.max_problems)
+    out = EmsRows()
+    out.titles = {}
     seen: dict[str, EmsRow] = {}
-    ems_header = _header(EMS_COLUMNS, "ems_no")
-    for row_no, cells in _read_table(path, EMS_COLUMNS, None, problems):
-        values = _converted(row_no, cells, EMS_COLUMNS, problems)
-        sample_no, raw = values.get("sample_no", ""), values.get("ems_no", "")
-        for key, value in (("sample_no", sample_no), ("ems_no", raw)):
-            if value == "":
-                problems.append(SheetProblem(row_no, _header(EMS_COLUMNS, key), "必填项为空"))
-        if not sample_no or not raw:
-            continue
-        try:
-            ems_no = validate_ems(raw)
-        except EmsNumberError as exc:
-            problems.append(SheetProblem(row_no, ems_header, str(exc)))
-            continue
-        if (other := seen.get(ems_no)) is not None:
-            whose = (f"同一抽样单编号 {sample_no} 登记了两次" if other.sample_no == sample_no
-                     else f"第{other.row}行为 {other.sample_no}，本行为 {sample_no}")
-            problems.append(SheetProblem(row_no, ems_header,
-                                         f"邮件号码 {ems_no} 与第{other.row}行重复（{whose}）"))
-            continue
-        row = EmsRow(row_no, sample_no, ems_no, values.get("posted_on") or None,
-                     values.get("signed_on") or None, values.get("signed_by") or "")
-        seen[ems_no] = row
-        out.append(row)
-    _raise_if(problems, path)
+    with open_book(path, limits) as book:
+        table = _table(book, EMS_COLUMNS, None, problems, "文件")
+        for row_no, cells_ in table.rows if table else ():
+            values = _converted(row_no, cells_, table, problems)
+            ems_header = _title(table, EMS_COLUMNS, "ems_no")
+            sample_no, raw = values.get("sample_no", ""), values.get("ems_no", "")
+            for key, value in (("sample_no", sample_no), ("ems_no", raw)):
+                if value == "":
+                    problems.add(row_no, _title(table, EMS_COLUMNS, key), "必填项为空")
+            if not sample_no or not raw:
+                continue
+            try:
+                ems_no = validate_ems(raw)
+            except EmsNumberError as exc:
+                problems.add(row_no, ems_header, str(exc))
+                continue
+            if (other := seen.get(ems_no)) is not None:
+                whose = (f"同一抽样单编号 {sample_no} 登记了两次" if other.sample_no == sample_no
+                         else f"第{other.row}行为 {other.sample_no}，本行为 {sample_no}")
+                problems.add(row_no, ems_header, f"邮件号码 {ems_no} 与第{other.row}行重复（{whose}）")
+                continue
+            row = EmsRow(row_no, sample_no, ems_no, values.get("posted_on") or None,
+                         values.get("signed_on") or None, values.get("signed_by") or "")
+            seen[ems_no] = row
+            out.append(row)
+        out.titles = table.titles if table else {}
+    if problems:
+        raise problems.error(str(path))
     return out
-
-
-# -- the mailing list ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MailingRow:
-    ems_no: str
-    recipient: str  # the firm's name
-    address: str
-    postal_code: str
-    contact: str
-    phone: str
-    contents: str  # 内件品名, e.g. 检验结果通知书、检验报告（编号…）
-    sample_no: str
-    note: str = ""
-
-
-MAILING_HEADERS = ("序号", "邮件号码", "收件单位", "收件地址", "邮政编码", "联系人", "联系电话",
-                   "内件品名", "抽样单编号", "备注")
-_MAX_WIDTH = {"收件地址": 40, "内件品名": 36, "收件单位": 30}
-
-
-def _put_text(cell: Any, value: str) -> None:
-    """A string cell even for '=…' (openpyxl would write a formula) and digit strings."""
-    cell.value = value
-    cell.data_type = "s"
-    cell.number_format = "@"
-    if value.startswith(("=", "+", "-", "@")):
-        cell.quotePrefix = True  # Excel keeps it text when the cell is edited
-
-
-def mailing_list_xlsx(rows: list[MailingRow], *, title: str, sender: str) -> bytes:
-    """大宗邮件交寄清单 for the post-office counter: A4 landscape, one page wide, header repeated."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "交寄清单"
-    n = len(MAILING_HEADERS)
-    last = get_column_letter(n)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="center")
-    center = Alignment(wrap_text=True, vertical="center", horizontal="center")
-
-    ws.merge_cells(f"A1:{last}1")
-    _put_text(ws["A1"], title)
-    ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=16), center
-    ws.row_dimensions[1].height = 30
-    ws.merge_cells(f"A2:{last}2")
-    _put_text(ws["A2"], f"寄件人：{sender}")
-    for i, header in enumerate(MAILING_HEADERS, start=1):
-        cell = ws.cell(row=3, column=i, value=header)
-        cell.font, cell.alignment, cell.border = Font(bold=True), center, border
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-
-    widths = [_width(h) + 2 for h in MAILING_HEADERS]
-    for r, row in enumerate(rows, start=4):
-        texts = [row.ems_no, row.recipient, row.address, row.postal_code, row.contact, row.phone,
-                 row.contents, row.sample_no, row.note]
-        number = ws.cell(row=r, column=1, value=r - 3)
-        number.alignment, number.border = center, border
-        for i, text in enumerate(texts, start=2):
-            cell = ws.cell(row=r, column=i)
-            _put_text(cell, text or "")
-            cell.alignment, cell.border = wrap, border
-            widths[i - 1] = max(widths[i - 1], max((_width(t) for t in (text or "").split("\n")),
-                                                   default=0) + 2)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(width, _MAX_WIDTH.get(
-            MAILING_HEADERS[i - 1], 24))
-
-    total = 4 + len(rows)
-    ws.merge_cells(f"A{total}:{last}{total}")
-    _put_text(ws.cell(row=total, column=1), f"共 {len(rows)} 件")
-    ws.cell(row=total, column=1).font = Font(bold=True)
-    ws.cell(row=total + 2, column=1, value="交寄人（签字）：")
-    ws.cell(row=total + 2, column=5, value="收寄人员（签字）：")
-    ws.cell(row=total + 2, column=8, value="交寄日期：")
-
-    ws.freeze_panes = "A4"  # under the header
-    ws.print_title_rows = "3:3"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # 0: as many pages as needed
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 # -- the template ----------------------------------------------------------------------------
@@ -456,14 +345,17 @@ def build_result_template() -> bytes:
         dim = ws.column_dimensions[get_column_letter(i)]
         shown = [f"{v:%Y-%m-%d}" if isinstance(v, datetime) else str(v or "")
                  for v in (row[i - 1] for row in _EXAMPLE)]
-        dim.width = max(12, _width(head.value) + 4, *(_width(t) + 2 for t in shown))
+        dim.width = max(12, text_width(head.value) + 4, *(text_width(t) + 2 for t in shown))
         fmt = {"sample_no": "@", "report_no": "@", "report_date": "yyyy-mm-dd"}.get(column.path)
         if fmt:
             dim.number_format = fmt
         for r in range(2, 2 + len(_EXAMPLE)):
-            ws.cell(row=r, column=i).font = grey
+            cell = ws.cell(row=r, column=i)
+            cell.font = grey
+            if isinstance(cell.value, str):
+                put_text(cell, cell.value)
             if fmt:
-                ws.cell(row=r, column=i).number_format = fmt
+                cell.number_format = fmt
     ws.freeze_panes = "B2"
     letter = get_column_letter(
         next(i for i, c in enumerate(RESULT_COLUMNS, 1) if c.path == "conclusion"))

@@ -263,7 +263,7 @@ class Mailings:
         from archive.labsheets import read_ems_sheet
         from archive.spreadsheet import SheetError, SheetProblem
 
-        rows = read_ems_sheet(Path(path))
+        rows = read_ems_sheet(Path(path), settings=self.archive.settings)
         problems: list[SheetProblem] = []
         a = self.archive
         with a.session() as s:
@@ -282,10 +282,10 @@ class Mailings:
                         if day and date.fromisoformat(day) > date.today():
                             raise _fail(r.sample_no, "signed_on", f"{what} {day} 晚于今天")
                 except MailingError as exc:
-                    problems += [SheetProblem(r.row, _COLUMN.get(p.field, p.field), p.message)
-                                 for p in exc.problems]
+                    problems += [SheetProblem(r.row, rows.titles.get(p.field) or _COLUMN.get(
+                        p.field, p.field), p.message) for p in exc.problems]
         if problems:
-            raise SheetError(problems, str(path))
+            raise SheetError(problems, str(path), limit=a.settings.sheet_max_problems)
         report = EmsImport(str(path))
         for r in rows:
             posted = date.fromisoformat(r.posted_on) if r.posted_on else None

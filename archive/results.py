@@ -166,14 +166,15 @@ class Results:
         """Results from the lab's sheet (.xlsx/.csv) or a results file (.json: {抽样单编号:
         result}); `reports` maps the report file names they name to the files' bytes (uploaded
         alongside); without it, the files are read from the sheet's own folder."""
-        from archive.labsheets import read_result_sheet
+        from archive.labsheets import column_title, read_result_sheet
         from archive.spreadsheet import SheetError, SheetProblem
 
         path = Path(path)
+        limit = self.archive.settings.sheet_max_problems
         if path.suffix.lower() == ".json":
             rows = _read_json(path)
         else:
-            rows = read_result_sheet(path)
+            rows = read_result_sheet(path, settings=self.archive.settings)
         entries: dict[str, tuple[dict, bytes | None, str]] = {}
         missing: list[SheetProblem] = []
         for sample_no, (line, data) in rows.items():
@@ -182,15 +183,17 @@ class Results:
             if name:
                 report = _find_report(name, path.parent, reports)
                 if report is None:
-                    missing.append(SheetProblem(line, "检验报告文件", f"找不到报告文件 {name}；请与表格一并上传"))
+                    missing.append(SheetProblem(line, column_title("lab_report", rows),
+                                                f"找不到报告文件 {name}；请与表格一并上传"))
             entries[sample_no] = ({k: v for k, v in data.items() if k != "lab_report"}, report,
                                   Path(name).name)
         if missing:
-            raise SheetError(missing, str(path))
+            raise SheetError(missing, str(path), limit=limit)
         try:
             done = self.enter_many(entries, actor=actor, source=path.name)
         except ResultError as exc:
-            raise SheetError([_sheet_problem(rows, p) for p in exc.problems], str(path)) from None
+            raise SheetError([_sheet_problem(rows, p) for p in exc.problems], str(path),
+                             limit=limit) from None
         return ResultImport(str(path), sorted(done), sum(1 for e in entries.values() if e[1]))
 
     def report_pdf(self, sample_no: str) -> tuple[str, bytes]:
@@ -232,12 +235,14 @@ def _stored(sample_no: str, archive) -> Result:
 
 
 def _sheet_problem(rows: dict[str, tuple[int | None, dict]], p: Problem):
-    """A result problem at the sheet row of its sample (a JSON file has no rows: named by sample)."""
+    """A result problem at the sheet row of its sample, in the column as the sheet names it (a
+    JSON file has no rows: named by sample)."""
+    from archive.labsheets import column_title
     from archive.spreadsheet import SheetProblem
-    from docgen.fields import field_label
 
     line = rows[p.record][0] if p.record in rows else None
-    return SheetProblem(line, field_label(p.field), p.message if line else f"{p.record}：{p.message}")
+    return SheetProblem(line, column_title(p.field, rows),
+                        p.message if line else f"{p.record}：{p.message}")
 
 
 def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:

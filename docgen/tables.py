@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from copy import deepcopy
 from dataclasses import dataclass
 from io import BytesIO
@@ -33,6 +32,7 @@ from docgen.pdf import draw_page
 from docgen.textflow import Line, Measurer, wrap
 from docgen.word import deterministic_zip
 from docgen.wordbuild import BODY_FONT, LATIN_FONT, TITLE_FONT, _cell_margins, _fonts, _spacing
+from docgen.xlsxtext import put_text, text_width
 
 NONE = "/"  # what a Chinese form writes in a cell with nothing to say; centred like a mark
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 15 * mm, 14 * mm, 16 * mm
@@ -71,11 +71,6 @@ def page_label(i: int, n: int) -> str:
 
 def _centered(column: TableColumn, text: str) -> bool:
     return column.align == "center" or text == NONE
-
-
-def text_width(text: str) -> int:
-    """Width in half-width characters (Excel's unit): a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def header_lines(header: str, width: float) -> str:
@@ -357,14 +352,6 @@ def table_docx(table: TitledTable, *, author: str = "") -> bytes:
 
 # -- Excel ---------------------------------------------------------------------------------------
 
-def _set_text(cell, value: str) -> None:
-    """Record text is stored as a string, never as a formula (a firm called '=1+1')."""
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith("="):
-        cell.quotePrefix = True  # and stays text when the cell is edited in Excel
-
-
 def table_xlsx(table: TitledTable, *, author: str = "") -> bytes:
     n, size = len(table.columns), table.font_size
     body, bold = Font(name="宋体", size=size), Font(name="黑体", size=size, bold=True)
@@ -382,7 +369,7 @@ def table_xlsx(table: TitledTable, *, author: str = "") -> bytes:
     def line(row: int, text: str, first: int, last: int, font=body, **align) -> None:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
         cell = ws.cell(row=row, column=first)
-        _set_text(cell, text)
+        put_text(cell, text)
         cell.font, cell.alignment = font, Alignment(vertical="center", **align)
 
     def cells(row: int, texts, font, header=False) -> None:
@@ -392,7 +379,7 @@ def table_xlsx(table: TitledTable, *, author: str = "") -> bytes:
             if i == 1 and text.isdigit():
                 cell.value = int(text)  # 序号 as a number, not as text Excel flags
             else:
-                _set_text(cell, text)
+                put_text(cell, text)
             centered = header or _centered(col, text)
             cell.font, cell.border = font, box
             cell.alignment = Alignment(horizontal="center" if centered else "left",

@@ -284,9 +284,9 @@ def test_every_bad_ems_row_is_reported_with_its_row_and_column(tmp_path):
         ["JC2023DX0001", good, REPORT_DAY, None],
         [None, ems("12345678"), REPORT_DAY, None],
         ["JC2023DX0007", None, "昨天", datetime(2023, 4, 1)]])
-    assert problems_of(read_ems_sheet, path) == [
-        (3, "邮件号码"), (4, "邮件号码"), (5, "邮件号码"), (6, "邮件号码"), (7, "抽样单编号"),
-        (8, "交寄日期"), (8, "邮件号码")]
+    assert problems_of(read_ems_sheet, path) == [  # 邮件号码 as this sheet calls it: EMS单号
+        (3, "EMS单号"), (4, "EMS单号"), (5, "EMS单号"), (6, "EMS单号"), (7, "抽样单编号"),
+        (8, "交寄日期"), (8, "EMS单号")]
     messages = messages_of(read_ems_sheet, path)
     assert "校验位错误" in messages[0]
     assert "13位" in messages[1]

@@ -300,11 +300,17 @@ def test_awkward_firm_names_come_out_literally(trip, name):
     assert squash(name) in pdf_text(build_list("pass_list", odd, "pdf"))
 
 
-def test_a_formula_like_name_stays_text_when_edited_in_excel(trip):
+@pytest.mark.parametrize("name", ["=1+1", "+86 测试", "-加急", "@SUM(A1)"])
+def test_a_formula_like_name_stays_text_when_edited_in_excel(trip, name):
     s = trip.samplings[0]
-    odd = replace(trip, samplings=(replace(s, enterprise=replace(s.enterprise, name="=1+1")),))
+    odd = replace(trip, samplings=(replace(s, enterprise=replace(s.enterprise, name=name)),))
     cell = xlsx_sheet(build_list("pass_list", odd, "xlsx")).cell(row=HEADER_ROW + 1, column=6)
-    assert cell.quotePrefix
+    assert cell.value == name and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_ordinary_text_gets_no_quote_prefix(trip):
+    cell = xlsx_sheet(build_list("pass_list", trip, "xlsx")).cell(row=HEADER_ROW + 1, column=6)
+    assert cell.data_type == "s" and not cell.quotePrefix
 
 
 def test_control_characters_are_dropped_not_fatal(trip):
