@@ -171,7 +171,7 @@ def test_a_trip_json_upload_naming_a_server_file_is_refused_alike_without_readin
             f"JSONOUT0002　照片文件（第1项）：照片文件{REFUSED}（不能用绝对路径、盘符或“..”）："
             "../../../../../../../etc/passwd"]
         # the photos the upload lacks are missing, named as in the trip file
-        assert "JSONOUT0001　photos[2].file：照片文件不存在：photos/seal-0001.jpg" in lines
+        assert "JSONOUT0001　照片文件（第2项）：照片文件不存在：photos/seal-0001.jpg" in lines
         assert tempfile.gettempdir() + "/tmp" not in page
         assert counts(seeded, "JSON-OUT") == (0, 0)
         pages.append(lines)
