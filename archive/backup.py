@@ -54,13 +54,13 @@ class BackupReport:
     database_bytes: int = 0
     database_sha256: str = ""
     revision: str = ""
-    files: int = 0  # files the copied database references, now in the backup's store
+    files: int = 0  # stored files the copied database references, now in the backup's store
     bytes: int = 0
     copied: int = 0  # copied this time (hashed on the way)
     copied_bytes: int = 0
     reused: int = 0  # already in the backup's store from an earlier backup
     replaced: int = 0  # found with the wrong size (or hash, with rehash) and copied again
-    pending: int = 0  # recorded by an unfinished run and not (yet) written: nothing to copy
+    pending: int = 0  # recorded by an unfinished run (copied when already written)
     instance_files: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -211,31 +211,34 @@ def _copy_database(source: Path, target: Path, report: BackupReport) -> list[tup
 
 def _copy_blobs(store: FileStore, out: Path, blobs: list[tuple], report: BackupReport, *,
                 rehash: bool) -> None:
+    """The files of the copied database into the backup's store: those already there (from an
+    earlier backup) are checked by size, or by hash with `rehash`; the others are copied,
+    hashed on the way. A file an unfinished run recorded as pending is copied if it exists."""
     target = FileStore(out)
     for sha, size, state in blobs:
+        stored = state == "stored"
+        report.pending += not stored
         path = target.path(sha)
         if path.is_file():
             if path.stat().st_size == size and not (rehash and target.hash_file(sha) != sha):
                 report.reused += 1
-                _count(report, size)
+                _count(report, size, stored)
                 continue
             _remove(path)
             report.replaced += 1
         try:
             done = _copy_checked(store.path(sha), path, sha, size, target.tmp)
         except FileNotFoundError:
-            if state == "stored":
+            if stored:
                 report.problems.append(Problem("missing", sha, "原档案库中缺少此文件"))
-            else:
-                report.pending += 1  # an unfinished run recorded it before writing it
             continue
         if not done:
             report.problems.append(Problem("altered", sha, "原档案库中此文件的内容与哈希不符"))
             continue
         report.copied += 1
         report.copied_bytes += size
-        _count(report, size)
-    # the check: every file the copy references is there, with its size
+        _count(report, size, stored)
+    # the check: every file the copy references as stored is there, with its size
     known = {p.sha256 for p in report.problems}
     for sha, size, state in blobs:
         path = target.path(sha)
@@ -245,9 +248,10 @@ def _copy_blobs(store: FileStore, out: Path, blobs: list[tuple], report: BackupR
     shutil.rmtree(target.tmp, ignore_errors=True)
 
 
-def _count(report: BackupReport, size: int) -> None:
-    report.files += 1
-    report.bytes += size
+def _count(report: BackupReport, size: int, stored: bool) -> None:
+    if stored:
+        report.files += 1
+        report.bytes += size
 
 
 def _copy_instance_files(home: Path, out: Path) -> list[dict]:
@@ -276,8 +280,8 @@ def restore(config: Config, source: Path, *, actor: str) -> RestoreReport:
     is not empty. The files are checked against their hashes as they are copied; then the
     migrations run, the search index is rebuilt and the archive verified."""
     source = Path(os.path.abspath(source))
-    manifest = _read_manifest(source, strict=True)
     db_path = Path(os.path.abspath(_sqlite_file(config, "恢复")))
+    manifest = _read_manifest(source, strict=True)
     home = Path(os.path.abspath(config.home))
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise BackupError(f"数据目录 {home} 不是空的；恢复不会覆盖已有的数据。请先把它移到别处（或把 "

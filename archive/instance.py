@@ -104,7 +104,11 @@ def _stored_files(config: Config) -> tuple[str, int] | None:
         if not path.exists():
             return None
         _check_sqlite_file(path)
-    engine = create_engine(url, poolclass=NullPool)
+    try:
+        engine = create_engine(url, poolclass=NullPool)
+    except ImportError as exc:
+        raise InstanceError("unreachable", f"无法打开数据库 {database_label(url)}：没有安装它的驱动"
+                            f"（Python 模块 {exc.name}）") from None
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())

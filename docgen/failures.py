@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -70,7 +71,7 @@ def _shown(path: Path, places: Mapping[Path, str]) -> str:
                None)
     if cut is not None:
         path = Path(*parts[:cut]) if cut else Path()
-    if str(path) in ("", "."):
+    if str(path) in ("", ".") or (cut is not None and _same(path, tempfile.gettempdir())):
         return ""
     full = Path(os.path.abspath(path))
     for root, label in sorted(places.items(), key=lambda kv: -len(str(kv[0]))):
@@ -78,3 +79,7 @@ def _shown(path: Path, places: Mapping[Path, str]) -> str:
         if full == root or root in full.parents:
             return label
     return str(path)
+
+
+def _same(path: Path, other: str) -> bool:
+    return os.path.abspath(path) == os.path.abspath(other)

@@ -48,6 +48,11 @@ class RowId(IntegerConverter):
 
 def create_app(test_config: dict | None = None) -> Flask:
     config: Config = (test_config or {}).get("ARCHIVE_CONFIG") or load_config()
+    archive_service = (test_config or {}).get("ARCHIVE") or Archive(config)
+    # an emptied or corrupt database is refused (InstanceError) and a sound one migrated,
+    # before anything (the secret key) is written into the instance
+    with archive_service.session():
+        pass
     app = Flask(__name__, instance_path=str(config.home), instance_relative_config=True)
     app.url_map.converters["int"] = RowId
     app.config.from_mapping(
@@ -64,11 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
         app.config.update(test_config)
-    app.extensions["archive"] = (test_config or {}).get("ARCHIVE") or Archive(config)
-    # an emptied or corrupt database is refused (InstanceError) and a sound one migrated,
-    # before anything is served
-    with app.extensions["archive"].session():
-        pass
+    app.extensions["archive"] = archive_service
 
     @app.before_request  # before CSRFProtect's check, which is the first to read the body
     def batch_upload_limit():
