@@ -9,12 +9,10 @@ its SHA-256, so a backup interrupted before it was complete is recognised as suc
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import sqlite3
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -24,7 +22,9 @@ from archive import db
 from archive.config import Config
 from archive.instance import (check_instance, database_label, open_instance, sqlite_os_error,
                               sqlite_path)
-from archive.store import FileStore, _fsync_dir
+from archive.copies import (copy_checked, copy_to, hash_file, place, remove_file, remove_tree,
+                            write_json)
+from archive.store import FileStore
 
 MANIFEST = "manifest.json"
 KIND = "spotcheck-backup"
@@ -151,9 +151,9 @@ def backup(config: Config, out: Path, *, rehash: bool = False) -> BackupReport:
         blobs = _copy_database(source, Path(tmp_db), report)
         _copy_blobs(FileStore(config.store_dir), out / "store", blobs, report, rehash=rehash)
         report.instance_files = _copy_instance_files(home, out / "instance")
-        _place(Path(tmp_db), out / "spotcheck.db")
+        place(Path(tmp_db), out / "spotcheck.db")
         report.finished_at = datetime.now()
-        _write_json(out / MANIFEST, report.manifest())  # last: the backup is complete
+        write_json(out / MANIFEST, report.manifest())  # last: the backup is complete
     finally:
         Path(tmp_db).unlink(missing_ok=True)
     return report
@@ -205,7 +205,7 @@ def _copy_database(source: Path, target: Path, report: BackupReport) -> list[tup
     finally:
         dst.close()
         src.close()
-    report.database_sha256, report.database_bytes = _hash_file(target)
+    report.database_sha256, report.database_bytes = hash_file(target)
     return blobs
 
 
@@ -224,10 +224,10 @@ def _copy_blobs(store: FileStore, out: Path, blobs: list[tuple], report: BackupR
                 report.reused += 1
                 _count(report, size, stored)
                 continue
-            _remove(path)
+            remove_file(path)
             report.replaced += 1
         try:
-            done = _copy_checked(store.path(sha), path, sha, size, target.tmp)
+            done = copy_checked(store.path(sha), path, sha, size, target.tmp)
         except FileNotFoundError:
             if stored:
                 report.problems.append(Problem("missing", sha, "原档案库中缺少此文件"))
@@ -265,7 +265,7 @@ def _copy_instance_files(home: Path, out: Path) -> list[dict]:
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         mode = (home / name).stat().st_mode & 0o777
-        sha, size = _copy_to(home / name, target, mode)
+        sha, size = copy_to(home / name, target, mode)
         entries.append({"path": name, "sha256": sha, "bytes": size})
     stale = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} \
         if out.is_dir() else set()
@@ -289,13 +289,14 @@ def restore(config: Config, source: Path, *, actor: str) -> RestoreReport:
     inside = home in db_path.parents
     if not inside and db_path.exists():
         raise BackupError(f"数据库文件 {db_path} 已存在；恢复不会覆盖已有的数据，请先把它移到别处")
-    report = RestoreReport(source=source, home=home, backed_up_at=manifest["finished_at"])
+    report = RestoreReport(source=source, home=home,
+                           backed_up_at=manifest["finished_at"].replace("T", " "))
     home.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.restoring-", dir=home.parent))
     try:
         db_copy = staging / "spotcheck.db"
         try:
-            sha, _ = _copy_to(source / "spotcheck.db", db_copy, 0o644)
+            sha, _ = copy_to(source / "spotcheck.db", db_copy, 0o644)
         except FileNotFoundError:
             sha = ""
         if sha != manifest["database"]["sha256"]:
@@ -309,7 +310,7 @@ def restore(config: Config, source: Path, *, actor: str) -> RestoreReport:
         store, backup_store = FileStore(staging / "store"), FileStore(source / "store")
         for sha, size, state in blobs:
             try:
-                done = _copy_checked(backup_store.path(sha), store.path(sha), sha, size, store.tmp)
+                done = copy_checked(backup_store.path(sha), store.path(sha), sha, size, store.tmp)
             except FileNotFoundError:
                 if state == "stored":
                     report.problems.append(Problem("missing", sha, "备份中缺少此文件"))
@@ -326,7 +327,7 @@ def restore(config: Config, source: Path, *, actor: str) -> RestoreReport:
                 continue  # a manifest can only name files inside the instance
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             try:
-                got, _ = _copy_to(source / "instance" / name, staging / name,
+                got, _ = copy_to(source / "instance" / name, staging / name,
                                   0o600 if name == "secret_key" else 0o644)
             except FileNotFoundError:
                 report.problems.append(Problem("missing", entry["sha256"],
@@ -334,18 +335,18 @@ def restore(config: Config, source: Path, *, actor: str) -> RestoreReport:
                 continue
             if got != entry["sha256"]:
                 (staging / name).unlink()
-                report.problems.append(Problem("altered", got, f"备份中的配置文件 {name} 已被改动"))
+                report.problems.append(Problem("altered", got, f"备份中的配置文件 {name} 与备份清单不符"))
                 continue
             report.instance_files += 1
-        if not inside:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            _place(db_copy, db_path)
         if home.exists():
             home.rmdir()  # empty, checked above
         os.replace(staging, home)
     except BaseException:
-        _remove_tree(staging)
+        remove_tree(staging)
         raise
+    if not inside:  # SPOTCHECK_DATABASE_URL names a file elsewhere
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        place(home / "spotcheck.db", db_path)
     db.forget(config.database_url)
     open_instance(config)  # the migrations
     from archive.service import Archive
@@ -373,93 +374,3 @@ def _read_manifest(folder: Path, *, strict: bool) -> dict | None:
         if strict:
             raise BackupError(f"{folder / MANIFEST} 不是本程序的备份清单，或已损坏") from None
     return None
-
-
-# -- files ------------------------------------------------------------------------------------
-def _copy_checked(src: Path, target: Path, sha: str, size: int, tmpdir: Path) -> bool:
-    """Copy `src` to `target` hashing it on the way; the copy takes the name only when its
-    SHA-256 and size are `sha` and `size`. Returns whether it did."""
-    with open(src, "rb") as fin:
-        tmpdir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=tmpdir)
-        try:
-            digest, n = _stream(fin, fd)
-            if digest != sha or n != size:
-                return False
-            os.chmod(tmp, 0o444)  # stored files are read-only, as in the instance
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-            return True
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _copy_to(src: Path, target: Path, mode: int) -> tuple[str, int]:
-    """Copy beside `target` and rename into it; returns the SHA-256 and size copied."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
-    try:
-        with open(src, "rb") as fin:
-            digest, n = _stream(fin, fd)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-        return digest, n
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _stream(fin, fd: int) -> tuple[str, int]:
-    h, n = hashlib.sha256(), 0
-    with os.fdopen(fd, "wb") as fout:
-        for chunk in iter(lambda: fin.read(1 << 20), b""):
-            h.update(chunk)
-            fout.write(chunk)
-            n += len(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
-    return h.hexdigest(), n
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    h, n = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            n += len(chunk)
-    return h.hexdigest(), n
-
-
-def _place(tmp: Path, target: Path) -> None:
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
-
-
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.partial-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def _remove(path: Path) -> None:
-    os.chmod(path, 0o644)  # Windows refuses to delete a read-only file
-    path.unlink()
-
-
-def _remove_tree(path: Path) -> None:
-    def writable(func, p, _exc):  # read-only store files (Windows refuses to delete them)
-        os.chmod(p, 0o700)
-        func(p)
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=writable)
-    else:
-        shutil.rmtree(path, onerror=writable)

@@ -14,6 +14,7 @@ from archive.config import load_config
 from archive.instance import failure_line
 from archive.service import Archive, ArchiveError
 from archive.spreadsheet import SheetError
+from docgen.failures import stdout_closed
 from docgen.fonts import FontError
 from docgen.loading import TripError
 from docgen.packets import PacketError
@@ -342,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断；已归档的部分保持一致，重新运行同一命令可继续。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return stdout_closed()
     except Exception as exc:  # the disk, the database, the instance: one line, else a bug
         places, fallback = _places(args)
         line = failure_line(exc, config, places, fallback=fallback)

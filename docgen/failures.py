@@ -83,3 +83,16 @@ def _shown(path: Path, places: Mapping[Path, str]) -> str:
 
 def _same(path: Path, other: str) -> bool:
     return os.path.abspath(path) == os.path.abspath(other)
+
+
+def stdout_closed() -> int:
+    """A command's output piped into a reader that stopped (`| head`): not a failure to
+    report. Later writes go nowhere, so Python's exit flush stays quiet; returns the exit code."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, as a shell reports it

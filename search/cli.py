@@ -9,6 +9,7 @@ from datetime import date
 
 from archive.config import load_config
 from archive.instance import check_instance, failure_line
+from docgen.failures import stdout_closed
 from archive.service import Archive
 
 _TAGS = re.compile(r"</?b>")
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_instance(config)  # the index alone would answer from an emptied database's archive
         return args.func(Archive(config), args)
+    except BrokenPipeError:
+        return stdout_closed()
     except Exception as exc:  # the disk, the database, the instance: one line, else a bug
         line = failure_line(exc, config)
         if line is None:

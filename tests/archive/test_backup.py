@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive import backup as backup_module
+from archive import copies
 from archive.backup import BackupError, backup, restore
 from archive.config import Config
 from archive.instance import InstanceError
@@ -197,7 +197,7 @@ def test_a_backup_interrupted_by_a_full_disk_leaves_the_last_backup_whole(
     database = (tmp_path / "bk" / "spotcheck.db").read_bytes()
     generated.import_file(DEMO / "trip-qingpu-blank.json", actor="测试员")
     generated.generate(task_code="QP2024-Q2-JS", blank=True, actor="测试员")
-    real, calls = backup_module._stream, []
+    real, calls = copies.stream, []
 
     def fills_up(fin, fd):
         calls.append(1)
@@ -206,7 +206,7 @@ def test_a_backup_interrupted_by_a_full_disk_leaves_the_last_backup_whole(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(fin, fd)
 
-    monkeypatch.setattr(backup_module, "_stream", fills_up)
+    monkeypatch.setattr(copies, "stream", fills_up)
     with pytest.raises(OSError):
         backup(generated.config, tmp_path / "bk")
     monkeypatch.undo()
@@ -301,3 +301,13 @@ def test_backup_into_a_folder_that_cannot_be_written_is_one_line(generated, tmp_
     done = cli(generated.config.home, "archive", "backup", "--out", str(blocker / "bk"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith("错误：路径中的某一级不是文件夹")
+
+
+def test_restore_puts_a_database_kept_outside_the_instance_where_its_url_says(generated, tmp_path):
+    backup(generated.config, tmp_path / "bk")
+    config = Config(tmp_path / "inst2", f"sqlite:///{tmp_path / 'dbs' / 'records.db'}", "测试员")
+    report = restore(config, tmp_path / "bk", actor="测试员")
+    assert report.ok and (tmp_path / "dbs" / "records.db").is_file()
+    assert not (tmp_path / "inst2" / "spotcheck.db").exists()
+    with pytest.raises(BackupError, match="records.db 已存在"):
+        restore(Config(tmp_path / "inst3", config.database_url, "x"), tmp_path / "bk", actor="x")
