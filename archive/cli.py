@@ -11,10 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from archive.backup import BackupError
 from archive.config import load_config
+from archive.instance import failure_line
 from archive.models import Sampling
 from archive.service import Archive, ArchiveError
 from archive.spreadsheet import SheetError
+from docgen.failures import stdout_closed
 from docgen.fonts import FontError
 from docgen.loading import TripError
 from docgen.packets import PacketError
@@ -55,16 +58,37 @@ def cmd_verify(a: Archive, args) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(f"已校验 {report.checked} 个文件（{report.bytes / 1e6:.1f} MB）。"
-              + (f"另有 {report.pending} 个中断任务留下的待写入记录，重新运行 generate 可完成。"
-                 if report.pending else ""))
-        if report.findings:
-            names = {"missing": "缺失", "altered": "被改动", "orphaned": "无记录"}
-            print(f"{'问题':<6}{'文件':<74}涉及文书")
-            for f in report.findings:
-                print(f"{names[f.kind]:<6}{f.path:<74}{'、'.join(f.used_by) or '-'}")
-        else:
-            print("未发现缺失、被改动或无记录的文件。")
+        _print_verify(report)
+    return 0 if report.ok else 1
+
+
+def _print_verify(report) -> None:
+    print(f"已校验 {report.checked} 个文件（{report.bytes / 1e6:.1f} MB）。"
+          + (f"另有 {report.pending} 个中断任务留下的待写入记录，重新运行 generate 可完成。"
+             if report.pending else ""))
+    if report.findings:
+        names = {"missing": "缺失", "altered": "被改动", "orphaned": "无记录"}
+        print(f"{'问题':<6}{'文件':<74}涉及文书")
+        for f in report.findings:
+            print(f"{names[f.kind]:<6}{f.path:<74}{'、'.join(f.used_by) or '-'}")
+    else:
+        print("未发现缺失、被改动或无记录的文件。")
+
+
+def cmd_backup(a: Archive, args) -> int:
+    from archive.backup import backup
+
+    report = backup(a.config, Path(args.out), rehash=args.rehash)
+    print(report.line(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_restore(a: Archive, args) -> int:
+    from archive.backup import restore
+
+    report = restore(a.config, Path(args.dir), actor=a.config.actor)
+    print(report.line())
+    _print_verify(report.verify)
     return 0 if report.ok else 1
 
 
@@ -279,6 +303,13 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--sample", help="抽样单编号")
     e.add_argument("--out", required=True)
     e.set_defaults(func=cmd_export)
+    b = sub.add_parser("backup", help="备份数据库、档案文件和配置（服务运行时也可）；再次备份到同一目录只复制新文件")
+    b.add_argument("--out", required=True, help="备份目录：新目录、空目录或以前的备份目录（不能在数据目录内）")
+    b.add_argument("--rehash", action="store_true", help="重新计算备份目录中已有文件的哈希（较慢）")
+    b.set_defaults(func=cmd_backup)
+    rt = sub.add_parser("restore", help="由备份目录重建数据目录（须为空），再迁移、重建索引并校验")
+    rt.add_argument("dir", help="python -m archive backup 做的备份目录")
+    rt.set_defaults(func=cmd_restore)
 
     rs = sub.add_parser("results", help="检验结果：录入、导入、生成结果通知").add_subparsers(
         dest="results_command", required=True)
@@ -347,19 +378,37 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _places(args) -> tuple[dict[Path, str], str | None]:
+    """The folders a failure may name (the instance is added by failure_line), and where a
+    failure without a path happened: the output of the commands that mostly write there."""
+    out = getattr(args, "out", None) or getattr(args, "dir", None)
+    if not out:
+        return {}, None
+    label = f"{'备份目录' if args.command in ('backup', 'restore') else '输出位置'} {out}"
+    return {Path(out): label}, label if args.command in ("backup", "export", "mail") else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    config = load_config()
     try:
-        return args.func(Archive(load_config()), args)
-    except OSError as exc:
-        print(f"错误：无法读写文件 {exc.filename}：{exc.strerror}", file=sys.stderr)
-        return 2
+        return args.func(Archive(config), args)
     except (TripError, SheetError) as exc:
         print(exc.report(), file=sys.stderr)
         return 1
-    except (ArchiveError, FontError, PacketError, SettingsError, TemplateProblem) as exc:
+    except (ArchiveError, BackupError, FontError, PacketError, SettingsError,
+            TemplateProblem) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断；已归档的部分保持一致，重新运行同一命令可继续。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return stdout_closed()
+    except Exception as exc:  # the disk, the database, the instance: one line, else a bug
+        places, fallback = _places(args)
+        line = failure_line(exc, config, places, fallback=fallback)
+        if line is None:
+            raise
+        print(f"错误：{line}", file=sys.stderr)
+        return 2

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -23,11 +22,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=None)
+_engines: dict[str, Engine] = {}
+
+
 def get_engine(url: str) -> Engine:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    engine = _engines.get(url)
+    if engine is None:
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        engine = _engines.setdefault(url, engine)
     return engine
 
 
@@ -64,6 +68,16 @@ def session_factory(url: str) -> sessionmaker[Session]:
                 upgrade(url)
                 factory = _factories[url] = sessionmaker(get_engine(url), expire_on_commit=False)
     return factory
+
+
+def forget(url: str) -> None:
+    """Close the pooled connections to `url` and forget its migration, so the next session
+    opens the file that is there now (after a restore, or a new database in place of one that
+    was deleted): a connection kept open would go on reading the old, unlinked file."""
+    with _first_use:
+        _factories.pop(url, None)
+        if url in _engines:
+            _engines.pop(url).dispose()
 
 
 @contextmanager

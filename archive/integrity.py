@@ -146,7 +146,10 @@ def export_dossier(s: Session, store: FileStore, samplings: list[Sampling], out:
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, sha in entries:
-                data = store.read(sha)
+                try:
+                    data = store.read(sha)
+                except FileNotFoundError:  # the store's path is no business of the reader's
+                    raise ValueError(f"档案文件缺失，无法导出：{name}；请运行完整性检查") from None
                 if sha256_of(data) != sha:
                     raise ValueError(f"档案文件已被改动，拒绝导出：{name}（{sha}）")
                 zf.writestr(name, data)

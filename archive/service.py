@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from archive import records
 from archive.config import Config
 from archive.db import session_scope
+from archive.instance import open_instance
 from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Sampling, Task
 from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
@@ -76,9 +77,13 @@ class Archive:
         self.settings = settings
         self._renderer = renderer
         self._index = None
+        self._opened = False
 
     # -- plumbing ---------------------------------------------------------------------------
     def session(self):
+        if not self._opened:  # an emptied or corrupt database is refused before any migration
+            open_instance(self.config)
+            self._opened = True
         return session_scope(self.config.database_url)
 
     @property

@@ -8,6 +8,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
+from docgen.failures import os_error_line
 from docgen.fonts import FontError
 from docgen.formatting import copies_phrase
 from docgen.labreports import inspect_report
@@ -198,3 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断，未留下不完整的输出。", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, read-only, a missing file: one line, no temporary path
+        out = getattr(args, "out", None) or getattr(args, "dir", None)
+        label = f"输出目录 {out}" if out else ""
+        print(f"错误：{os_error_line(exc, {Path(out): label} if out else {}, fallback=label)}",
+              file=sys.stderr)
+        return 2

@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from datetime import date
 
 from archive.config import load_config
+from archive.instance import check_instance, failure_line
+from docgen.failures import stdout_closed
 from archive.service import Archive
 
 _TAGS = re.compile(r"</?b>")
@@ -61,4 +64,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(Archive(load_config()), args)
+    config = load_config()
+    try:
+        check_instance(config)  # the index alone would answer from an emptied database's archive
+        return args.func(Archive(config), args)
+    except BrokenPipeError:
+        return stdout_closed()
+    except Exception as exc:  # the disk, the database, the instance: one line, else a bug
+        line = failure_line(exc, config)
+        if line is None:
+            raise
+        print(f"错误：{line}", file=sys.stderr)
+        return 2

@@ -13,9 +13,12 @@ from flask import Flask, abort, current_app, flash, render_template, request
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import IntegerConverter
 
 from archive.config import Config, load_config
-from archive.db import session_factory
+from archive.instance import disk_full, failure_line
 from archive.models import Sampling
 from archive.service import Archive, ArchiveError
 
@@ -41,9 +44,24 @@ def _secret_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in a route: a database row id, at most SQLite's largest integer (2^63 − 1).
+    A larger number names no row: the route does not match (404), the database is not asked."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     config: Config = (test_config or {}).get("ARCHIVE_CONFIG") or load_config()
+    archive_service = (test_config or {}).get("ARCHIVE") or Archive(config)
+    # an emptied or corrupt database is refused (InstanceError) and a sound one migrated,
+    # before anything (the secret key) is written into the instance
+    with archive_service.session():
+        pass
     app = Flask(__name__, instance_path=str(config.home), instance_relative_config=True)
+    app.url_map.converters["int"] = RowId
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SPOTCHECK_SECRET_KEY") or _secret_key(config.home),
         SESSION_COOKIE_HTTPONLY=True,
@@ -61,8 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
         app.config.update(test_config)
-    app.extensions["archive"] = (test_config or {}).get("ARCHIVE") or Archive(config)
-    session_factory(app.extensions["archive"].config.database_url)  # migrate before serving
+    app.extensions["archive"] = archive_service
 
     @app.before_request  # before CSRFProtect's check, which is the first to read the body
     def batch_upload_limit():
@@ -126,6 +143,22 @@ def create_app(test_config: dict | None = None) -> Flask:
                        (413, "上传的文件过大。")):
         app.register_error_handler(code, lambda e, c=code, t=text: (
             render_template("error.html", message=t), c))
+
+    @app.errorhandler(OSError)
+    @app.errorhandler(DBAPIError)
+    def storage_error(exc):
+        """The disk or the database failed (full, read-only, corrupt): one line, no path."""
+        line = failure_line(exc, archive().config, paths=False)
+        if line is None:
+            raise exc  # a bug: Flask logs it and answers with the 500 page
+        app.logger.error("request %s %s failed: %s", request.method, request.path, line,
+                         exc_info=exc)
+        return render_template("error.html", message=f"{line}本次操作未完成，如需帮助请联系系统管理员。"), \
+            507 if disk_full(exc) else 503
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc):  # Flask has logged the traceback
+        return render_template("error.html", message="服务器内部错误，已记录；请稍后重试，如仍出现请联系系统管理员。"), 500
     return app
 
 

@@ -23,13 +23,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
 
     from archive.config import load_config
+    from archive.instance import failure_line
+
+    config = load_config()
+    try:
+        return _run(args, config)
+    except Exception as exc:  # an emptied or corrupt database, the disk: one line, else a bug
+        line = failure_line(exc, config)
+        if line is None:
+            raise
+        print(f"错误：{line}", file=sys.stderr)
+        return 2
+
+
+def _run(args, config) -> int:
+    from archive.instance import open_instance
     from archive.service import Archive
     from archive.users import UserError, set_password
     from webapp import create_app
     from webapp.bootstrap import ensure_admin, load_demo
 
-    archive = Archive(load_config())
+    archive = Archive(config)
     if args.command == "set-password":
+        open_instance(config)  # a broken instance is refused before the password is asked
         least = archive.settings.password_min_length
         password = getpass.getpass(f"新密码（至少 {least} 个字符，不能是常见密码）：")
         if getpass.getpass("再次输入新密码：") != password:
