@@ -269,21 +269,21 @@ class JobRunner:
     def _run(self, job_id: int, kind: str, actor: str) -> None:
         """Run a job's work and write its end: done with what the work returns, or failed
         with the failure's message for the user."""
-        state, values = "failed", {}
         try:
-            self._update(job_id, state="running", heartbeat=datetime.now())
-            with self.archive.session() as s:
-                params = dict(s.get(Job, job_id).params or {})
-            values, state = self._work[kind](job_id, params, actor), "done"
-        except Exception as exc:
-            log.exception("job %s failed", job_id)
-            values = {"message": jobwork.failure_message(exc)}
-        try:
+            try:
+                self._update(job_id, state="running", heartbeat=datetime.now())
+                with self.archive.session() as s:
+                    params = dict(s.get(Job, job_id).params or {})
+                state, values = "done", self._work[kind](job_id, params, actor)
+            except Exception as exc:
+                log.exception("job %s failed", job_id)
+                state, values = "failed", {"message": jobwork.failure_message(exc)}
             self._finish(job_id, state, values)
         finally:
             with self._lock:
-                self._active.discard(job_id)  # no more heartbeat: if the end was not
-                                              # written, the job soon reads as interrupted
+                # no more heartbeat: a job whose end was not written (or that was cut short
+                # by something no handler catches) soon reads as interrupted
+                self._active.discard(job_id)
 
     def _finish(self, job_id: int, state: str, values: dict) -> None:
         # finished_at is taken now, after the work

@@ -7,8 +7,8 @@
   var box = document.getElementById("job-progress");
   var url = box && box.getAttribute("data-status-url");
   if (!url) return;
-  var bar = document.getElementById("job-bar");
-  var status = document.getElementById("job-status");
+  var bar = document.getElementById("bar");
+  var status = document.getElementById("status");
   var failures = 0;
 
   function show(job) {
