@@ -59,10 +59,11 @@ DRIFT = {
 INDEX_DRIFT = ("index_rebuild", "not_in_index", "not_in_archive", "unindexed")
 
 
-def _drift(kind: str, items: list[str]) -> Drift:
+def _drift(kind: str, examples: list[str], count: int | None = None) -> Drift:
     what, advice, action = DRIFT[kind]
-    label = what if kind == "index_rebuild" else f"{len(items)} {what}"
-    return Drift(kind, len(items), tuple(items[:EXAMPLES]), f"{label}：{advice}", action)
+    count = len(examples) if count is None else count
+    label = what if kind == "index_rebuild" else f"{count} {what}"
+    return Drift(kind, count, tuple(examples[:EXAMPLES]), f"{label}：{advice}", action)
 
 
 @dataclass
@@ -134,7 +135,7 @@ def verify(s: Session, store: FileStore, *, index=None, pending_minutes: int = 6
     for kind in ("pending_used", "pending_stale", "pending_fresh"):
         shas = getattr(pending, kind.removeprefix("pending_"))
         if shas:
-            report.drift.append(_drift(kind, [rel(sha) for sha in shas]))
+            report.drift.append(_drift(kind, [rel(sha) for sha in shas[:EXAMPLES]], len(shas)))
     for sha, state in known.items():
         if state != "stored" and sha not in users:
             continue
@@ -165,23 +166,28 @@ def verify(s: Session, store: FileStore, *, index=None, pending_minutes: int = 6
 def index_drift(s: Session, index) -> list[Drift]:
     """Sampling documents the search index lacks (marked indexed or not), entries it holds of
     documents the archive lacks; compared by document id."""
-    docs = {i: (no, marked) for i, no, marked in s.execute(
-        select(Document.id, Document.doc_no, Document.indexed)
-        .where(Document.sampling_id.is_not(None)).order_by(Document.id))}
-    if not docs:
+    docs = select(Document.id).where(Document.sampling_id.is_not(None))
+    ids = set(s.scalars(docs))
+    if not ids:
         return []
     if index.needs_rebuild:
-        return [_drift("index_rebuild", [no for no, _ in docs.values()])]
+        return [_drift("index_rebuild", _doc_nos(s, sorted(ids)), len(ids))]
     held = index.document_ids()
+    unmarked = set(s.scalars(docs.where(Document.indexed.is_(False))))
     out = []
-    unindexed = [no for no, marked in docs.values() if not marked]
-    lost = [no for i, (no, marked) in docs.items() if marked and i not in held]
-    extra = [str(i) for i in sorted(held - docs.keys())]
-    for kind, items in (("not_in_index", lost), ("not_in_archive", extra),
-                        ("unindexed", unindexed)):
-        if items:
-            out.append(_drift(kind, items))
+    for kind, found in (("not_in_index", ids - held - unmarked), ("unindexed", unmarked)):
+        if found:
+            out.append(_drift(kind, _doc_nos(s, sorted(found)[:EXAMPLES]), len(found)))
+    extra = sorted(held - ids)
+    if extra:
+        out.append(_drift("not_in_archive", [str(i) for i in extra[:EXAMPLES]], len(extra)))
     return out
+
+
+def _doc_nos(s: Session, ids: list[int]) -> list[str]:
+    ids = ids[:EXAMPLES]
+    return list(s.scalars(select(Document.doc_no).where(Document.id.in_(ids))
+                          .order_by(Document.id)))
 
 
 @dataclass

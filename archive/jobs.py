@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -259,7 +260,7 @@ class JobRunner:
             for n, item in enumerate(items, start=1):
                 yield item
                 done[0] += 1
-                now = datetime.now().timestamp()
+                now = time.monotonic()
                 if now - last[0] > 0.5 or n == len(items):
                     last[0] = now
                     self._touch(job_id, done=done[0])

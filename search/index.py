@@ -148,7 +148,8 @@ class SearchIndex:
         """Replace the whole index with `docs`; returns how many documents were indexed."""
         self._ensure_folder()
         with self._lock:
-            intact = not self._needs_rebuild and self._read_version() == SCHEMA_VERSION
+            intact = (not self._needs_rebuild and self._read_version() == SCHEMA_VERSION
+                      and checksums.latest_generation(self.path) >= 0)
             ix = self._ix if intact else None
             ix = self._fresh() if ix is None else ix
             count = writing.rebuild(ix, docs)
@@ -170,7 +171,7 @@ class SearchIndex:
             return 0
         self._ensure_folder()
         with self._lock:
-            if self._ix is not None and self._read_version() is None:
+            if not self._needs_rebuild and self._read_version() is None:
                 self._open()    # deleted since we opened it
             try:
                 return self._add(docs)

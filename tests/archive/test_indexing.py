@@ -3,6 +3,8 @@ succeeded, what is left unmarked is caught up from the database, and verify comp
 index with the documents."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlalchemy import select
 
@@ -149,3 +151,14 @@ def test_verify_reports_documents_the_index_lost_and_entries_it_should_not_hold(
     archive.reindex()
     assert archive_cli(["verify"]) == 0
     assert "检索索引与档案一致" in capsys.readouterr().out
+
+
+def test_verify_reports_a_deleted_index_that_the_next_search_rebuilds(archive):
+    archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
+    archive.generate(task_code=TASK, actor="a")
+    shutil.rmtree(archive.config.index_dir)
+    report = archive.verify(actor="a")
+    (d,) = report.drift
+    assert d.kind == "index_rebuild" and not report.needs_action and "自动" in d.advice
+    assert found(archive, "永兴") == {UNLUCKY}
+    assert drift(archive) == {}

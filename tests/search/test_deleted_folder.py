@@ -40,7 +40,9 @@ def test_adding_after_the_index_was_deleted_writes_a_fresh_one_flagged_for_rebui
     ix = built(path)
     wipe(path)
     assert ix.add([doc(99, "S99", "高平公司")]) == 1
-    assert samples(ix.search("高平")) == {"S99"} and ix.search("晋城").total == 0
+    assert ix.add([doc(100, "S100", "泽州公司")]) == 1  # into the same fresh index
+    assert samples(ix.search("高平")) == {"S99"} and samples(ix.search("泽州")) == {"S100"}
+    assert ix.search("晋城").total == 0
     assert ix.needs_rebuild and SearchIndex(path).needs_rebuild
 
 

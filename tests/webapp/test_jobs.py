@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.config import Config
-from archive.models import Document, Job, Sampling
+from archive.models import Document, Job
 from archive.service import Archive
 from archive.users import create_user
 from tests.webapp.conftest import PASSWORD, csrf_of
@@ -179,6 +179,38 @@ def test_a_running_job_page_polls_from_a_static_script(app, client, login, seede
     assert re.search(r"<script[^>]*>\s*[^<\s]", page) is None  # no inline script at all
     js = client.get("/static/job.js").get_data(as_text=True)
     assert "location.reload" in js and "interrupted" in js
+
+
+def test_interrupted_result_packets_offer_continue_to_the_mailing_clerk(app, client, login,
+                                                                      seeded):
+    from tests.conftest import DEMO
+
+    seeded.results.import_file(DEMO / "results-jincheng-cable.json", actor="test")
+    with seeded.session() as s:
+        job = Job(kind="results", created_by="mailing", state="running",
+                  params={"task": "JC2023-01-DX", "mailer": "labels",
+                          "samples": ["JC2023DX0001", "JC2023DX0002", "JC2023DX0003"]},
+                  owner="elsewhere:4242:a1b2c3d4", heartbeat=datetime.now() - timedelta(hours=1))
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    login("mailing")
+    page = client.get(f"/results/jobs/{job_id}").get_data(as_text=True)
+    assert "已中断：已完成 0/3 户" in page and "继续" in page
+    response = client.post(f"/results/jobs/{job_id}/continue", data={"csrf_token": csrf_of(page)})
+    new_url = response.headers["Location"]
+    assert re.fullmatch(r"/results/jobs/\d+", new_url) and new_url != f"/results/jobs/{job_id}"
+    status, deadline = {}, time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get(new_url + ".json").get_json()
+        if status["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert status["state"] == "done" and status["done"] == status["total"] == 3, status
+    page = client.get(new_url).get_data(as_text=True)
+    assert "打印文件" in page and "续做自" in page
+    old = client.get(f"/results/jobs/{job_id}").get_data(as_text=True)
+    assert f'href="{new_url}"' in old and "<button type=\"submit\">继续" not in old
 
 
 @pytest.fixture
