@@ -162,3 +162,15 @@ def test_verify_reports_a_deleted_index_that_the_next_search_rebuilds(archive):
     assert d.kind == "index_rebuild" and not report.needs_action and "自动" in d.advice
     assert found(archive, "永兴") == {UNLUCKY}
     assert drift(archive) == {}
+
+
+def test_start_up_puts_back_documents_the_index_lost_whatever_their_mark(archive):
+    archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
+    archive.generate(task_code=TASK, actor="a")
+    with archive.session() as s:
+        lost = s.scalars(select(Document.id).join(Sampling).where(
+            Sampling.sample_no == UNLUCKY)).all()
+    archive.index.delete(lost)  # as an index folder restored from an older copy would be
+    assert found(archive, "永兴") == set() and drift(archive) == {"not_in_index": len(lost)}
+    by_start_up(archive)
+    assert found(archive, "永兴") == {UNLUCKY} and drift(archive) == {}

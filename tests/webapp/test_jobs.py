@@ -225,12 +225,17 @@ def fresh(tmp_path, renderer):
     archive.generate(task_code="JC2023-01-DX", actor="test")
     with archive.session() as s:
         create_user(s, "clerk", PASSWORD, "clerk", "文员")
+    return archive, archive_client(archive, "clerk")
+
+
+def archive_client(archive, username: str):
+    """A test client on the archive's own app, signed in as `username`."""
     app = create_app({"ARCHIVE": archive, "ARCHIVE_CONFIG": archive.config, "TESTING": True})
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={"username": "clerk", "password": PASSWORD,
+    client.post("/login", data={"username": username, "password": PASSWORD,
                                 "csrf_token": csrf_of(page)})
-    return archive, client
+    return client
 
 
 def test_deleting_the_index_folder_between_requests_never_breaks_search_or_generation(fresh):
@@ -260,3 +265,22 @@ def test_deleting_the_index_folder_between_requests_never_breaks_search_or_gener
         assert s.scalar(select(func.count()).select_from(Document).where(
             Document.sampling_id.is_not(None), Document.indexed.is_(False))) == 0
     assert archive.verify(actor="test").index_in_step
+
+
+def test_the_verify_page_shows_index_drift_with_its_advice(fresh):
+    archive, _ = fresh
+    with archive.session() as s:
+        create_user(s, "records", PASSWORD, "records", "档案员")
+        lost = s.scalars(select(Document).where(Document.sampling_id.is_not(None))
+                         .order_by(Document.id).limit(3)).all()
+    client = archive_client(archive, "records")
+    client.application.extensions["jobs"]._pool.submit(lambda: None).result()  # start-up over
+    archive.index.delete([d.id for d in lost])  # (its catch-up would have put them back)
+    page = client.get("/verify").get_data(as_text=True)
+    result = client.post("/verify", data={"csrf_token": csrf_of(page)}).get_data(as_text=True)
+    assert "文件完好，检索索引需要处理" in result
+    assert "3 个文书不在检索索引中，检索不到：请运行 python -m search reindex 重建检索索引" in result
+    assert all(d.doc_no in result for d in lost)
+    archive.reindex()
+    result = client.post("/verify", data={"csrf_token": csrf_of(page)}).get_data(as_text=True)
+    assert "未发现问题" in result and "检索索引与档案一致" in result
