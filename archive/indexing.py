@@ -16,6 +16,9 @@ from search.schema import IndexDoc
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+# Past this many documents to catch up, a rebuild is quicker than adding them one by one
+# (adding looks up each document and its sampling; a rebuild only writes).
+REBUILD_OVER = 20000
 
 
 def index_records(s: Session, ids: Iterable[int] | None) -> Iterator[IndexDoc]:
@@ -81,6 +84,10 @@ def catch_up(archive, *, compare: bool = False) -> int:
         ids = set(s.scalars(docs.where(Document.indexed.is_(False))))
         if compare:
             ids |= set(s.scalars(docs)) - index.document_ids()
+    if len(ids) > REBUILD_OVER:  # after the upgrade that added the marks, say
+        log.info("search index: %d documents to catch up, rebuilt instead", len(ids))
+        archive.reindex()
+        return len(ids)
     ids = sorted(ids)
     for i in range(0, len(ids), BATCH):
         chunk = ids[i:i + BATCH]

@@ -192,7 +192,10 @@ class SearchIndex:
         ids = list(document_ids)
         if not ids:
             return
+        self._ensure_folder()
         with self._lock:
+            if not self._needs_rebuild and self._read_version() is None:
+                self._open()    # deleted since we opened it: nothing left to delete from
             if self._ix is not None:
                 writing.delete(self._ix, ids)
                 checksums.record(self.path, self._ix)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from archive.cli import main as archive_cli
 from archive.jobs import JobRunner
@@ -174,3 +174,18 @@ def test_start_up_puts_back_documents_the_index_lost_whatever_their_mark(archive
     assert found(archive, "永兴") == set() and drift(archive) == {"not_in_index": len(lost)}
     by_start_up(archive)
     assert found(archive, "永兴") == {UNLUCKY} and drift(archive) == {}
+
+
+def test_a_catch_up_too_big_to_add_one_by_one_is_a_rebuild(archive, monkeypatch):
+    import archive.indexing as indexing
+
+    archive.import_file(DEMO / "trip-jincheng-cable.json", actor="a")
+    archive.generate(task_code=TASK, actor="a")
+    with archive.session() as s:  # as the upgrade that added the marks leaves them
+        s.execute(update(Document).values(indexed=False))
+    monkeypatch.setattr(indexing, "REBUILD_OVER", 10)
+    rebuilt = []
+    real = archive.reindex
+    monkeypatch.setattr(archive, "reindex", lambda: rebuilt.append(1) or real())
+    assert archive.catch_up_index() > 10 and rebuilt == [1]
+    assert drift(archive) == {} and found(archive, "永兴") == {UNLUCKY}
