@@ -59,13 +59,11 @@ def cmd_verify(a: Archive, args) -> int:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_verify(report)
-    return 0 if report.ok else 1
+    return 0 if report.ok and not report.needs_action else 1
 
 
 def _print_verify(report) -> None:
-    print(f"已校验 {report.checked} 个文件（{report.bytes / 1e6:.1f} MB）。"
-          + (f"另有 {report.pending} 个中断任务留下的待写入记录，重新运行 generate 可完成。"
-             if report.pending else ""))
+    print(f"已校验 {report.checked} 个文件（{report.bytes / 1e6:.1f} MB）。")
     if report.findings:
         names = {"missing": "缺失", "altered": "被改动", "orphaned": "无记录"}
         print(f"{'问题':<6}{'文件':<74}涉及文书")
@@ -73,6 +71,11 @@ def _print_verify(report) -> None:
             print(f"{names[f.kind]:<6}{f.path:<74}{'、'.join(f.used_by) or '-'}")
     else:
         print("未发现缺失、被改动或无记录的文件。")
+    for d in report.drift:
+        more = f" 等 {d.count} 个" if d.count > len(d.examples) else ""
+        print(f"{d.advice}\n  {'、'.join(d.examples)}{more}")
+    if report.index_in_step:
+        print("检索索引与档案一致。")
 
 
 def cmd_backup(a: Archive, args) -> int:

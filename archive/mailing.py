@@ -155,6 +155,7 @@ class Mailings:
             old = mail.ems_no
             mail.ems_no, mail.posted_on, mail.updated_by = number, posted_on, actor
             row.ems_no = number
+            a._unmark_indexed(s, [row.id])  # found by the new number once re-indexed below
             a.audit(s, actor, "mail.ems", sample_no, ems_no=number, posted_on=posted_on,
                     replaced=old if old != number else "")
             s.flush()

@@ -278,6 +278,15 @@ class GenerationRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class RunSampling(Base):
+    """A sampling a generation run has finished (written with its documents, in their
+    transaction): what resuming the run skips, even when every file was unchanged."""
+
+    __tablename__ = "run_samplings"
+    run_id: Mapped[int] = mapped_column(ForeignKey("generation_runs.id"), primary_key=True)
+    sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), primary_key=True)
+
+
 class Document(Base):
     """A generated file: one version of one form of one sampling. Never updated or deleted;
     regenerating adds a version that points to the one it supersedes."""

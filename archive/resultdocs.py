@@ -4,7 +4,7 @@ task the pass/fail lists, the summary and the disclosure list."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,6 +29,7 @@ class ResultRun:
     firms: list[str] = field(default_factory=list)
     documents: int = 0  # new documents (versions)
     unchanged: int = 0  # files identical to their latest version: no new version
+    skipped: int = 0  # firms an interrupted run of the same batch had archived
     batch: list[int] = field(default_factory=list)  # ids of the task-level documents
     new: list[int] = field(default_factory=list)  # ids of the new firm documents
 
@@ -60,11 +61,14 @@ class ResultDocs:
     def generate(self, *, actor: str, task_code: str | None = None,
                  sample_nos: list[str] | None = None, mailer: str = "envelope",
                  batch: bool = True,
-                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> ResultRun:
+                 progress: Callable[[Iterable], Iterable] = lambda it: it,
+                 archived: Collection[str] = ()) -> ResultRun:
         """Render and archive the result packets of a task's tested samples (or those named).
         Every named sample must have its result and lab report; nothing is stored otherwise.
         Without `batch`, only the firms' own documents are archived (a correction of one
-        sample must not replace the task's printed batch with a batch of one)."""
+        sample must not replace the task's printed batch with a batch of one). The samples in
+        `archived` (by an interrupted run of this batch) are rendered for the batch files but
+        not archived again."""
         a = self.archive
         with a.session() as s:
             rows = self._rows(s, task_code, sample_nos)
@@ -87,6 +91,9 @@ class ResultDocs:
                                               mailer=mailer, progress=progress)
         run = ResultRun()
         for sample_no, files in per_firm.items():
+            if sample_no in archived:
+                run.skipped += 1
+                continue
             kept = [f for f in files if f.form != "lab_report"]  # stored when it was uploaded
             done = a.archive_files(kept, task_id=task_id, sampling_id=ids[sample_no], actor=actor)
             run.firms.append(sample_no)

@@ -151,6 +151,9 @@ class Results:
             a._mark_stored(s, reports)
             ids = list(s.scalars(select(Document.id).join(Sampling).where(
                 Sampling.sample_no.in_(list(parsed)))))
+            # behind the index from this commit until re-indexed below (or caught up later)
+            a._unmark_indexed(s, s.scalars(select(Sampling.id).where(
+                Sampling.sample_no.in_(list(parsed)))))
         if ids:
             a._index_documents(ids)  # the result and report number are searchable
         for sample_no, correction_id in regenerate:

@@ -2,6 +2,8 @@
 and archive documents, and keep the search index in step."""
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -15,7 +17,8 @@ from archive import records
 from archive.config import Config
 from archive.db import session_scope
 from archive.instance import open_instance
-from archive.models import AuditEntry, Blob, Document, Firm, GenerationRun, Sampling, Task
+from archive.models import (AuditEntry, Blob, Document, Firm, GenerationRun, RunSampling,
+                            Sampling, Task)
 from archive.numbers import document_number, next_value
 from archive.store import FileStore, sha256_of
 from docgen.labreports import inspect_report
@@ -25,6 +28,8 @@ from docgen.photos import PhotoLimits, inspect_photo, print_copy
 from docgen.render import Renderer
 from docgen.settings import Settings, load_settings
 from docgen.specs import FORMS
+
+log = logging.getLogger(__name__)
 
 
 class ArchiveError(RuntimeError):
@@ -78,6 +83,7 @@ class Archive:
         self._renderer = renderer
         self._index = None
         self._opened = False
+        self._index_lock = threading.RLock()  # one opening, one rebuild at a time
 
     # -- plumbing ---------------------------------------------------------------------------
     def session(self):
@@ -115,14 +121,23 @@ class Archive:
 
     @property
     def index(self):
-        """The search index; rebuilt from the database when missing, stale or corrupt."""
-        if self._index is None:
-            from search.index import SearchIndex
+        """The search index; rebuilt from the database when missing, stale or corrupt, also
+        when its folder is deleted while we run."""
+        index = self._open_index()
+        if index.needs_rebuild:
+            with self._index_lock:
+                if index.needs_rebuild:  # unless another thread has just rebuilt it
+                    self.reindex()
+        return index
 
-            self._index = SearchIndex(self.config.index_dir)
-            if self._index.needs_rebuild:
-                self.reindex()
-        return self._index
+    def _open_index(self):
+        """The search index as it is, not rebuilt (verify reports on it)."""
+        with self._index_lock:
+            if self._index is None:
+                from search.index import SearchIndex
+
+                self._index = SearchIndex(self.config.index_dir)
+            return self._index
 
     def audit(self, session: Session, actor: str, action: str, target: str = "", **detail) -> None:
         session.add(AuditEntry(actor=actor, action=action, target=target,
@@ -131,8 +146,13 @@ class Archive:
 
     def _stage_blobs(self, files: dict[str, bytes]) -> None:
         """Record hashes as pending, then write the files: a crash between leaves a pending
-        row and maybe a file, never a stored file that no row knows."""
+        row and maybe a file, never a stored file that no row knows (archive.blobs settles
+        what is left)."""
         with self.session() as s:
+            # A pending hash staged again is young again, so the clean-up leaves it alone; this
+            # first write also waits for a clean-up under way (archive.blobs.settle).
+            s.execute(update(Blob).where(Blob.sha256.in_(list(files)), Blob.state == "pending")
+                      .values(created_at=func.now()))
             known = set(s.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(files)))))
             s.add_all(Blob(sha256=sha, size=len(data), state="pending")
                       for sha, data in files.items() if sha not in known)
@@ -142,6 +162,29 @@ class Archive:
     @staticmethod
     def _mark_stored(session: Session, shas: Iterable[str]) -> None:
         session.execute(update(Blob).where(Blob.sha256.in_(list(shas))).values(state="stored"))
+
+    def settle_pending_blobs(self):
+        """Pending hashes that records use are marked stored; those no record uses, older than
+        `pending_blob_minutes`, are removed with their files (archive.blobs)."""
+        from archive.blobs import settle
+
+        with self.session() as s:
+            return settle(s, self.store, minutes=self.settings.pending_blob_minutes)
+
+    def catch_up(self, *, index: bool = True, compare: bool = False) -> None:
+        """Level what interrupted work left with the database: pending files settled and, with
+        `index`, documents not yet indexed indexed (`compare`: see catch_up_index). Run before
+        generate and import and at web start-up; a failure is logged, never raised, so the
+        work it comes before goes on (verify reports what is left)."""
+        steps = [("pending files", self.settle_pending_blobs)]
+        if index:
+            steps.append(("search index", partial(self.catch_up_index, compare=compare)))
+        for what, step in steps:
+            try:
+                step()
+            except Exception:
+                log.warning("catching up the %s failed; verify reports what is left", what,
+                            exc_info=True)
 
     # -- import -----------------------------------------------------------------------------
     def import_file(self, path: Path, *, actor: str, task_code: str | None = None,
@@ -155,6 +198,7 @@ class Archive:
         `update_register` (the differences are in the report).
         """
         path = Path(path)
+        self.catch_up(index=False)
         limits = PhotoLimits(self.settings.photo_max_bytes, self.settings.photo_max_pixels)
         checks = dict(settings=self.settings, check_text=self.renderer.fonts.missing,
                       check_photo=lambda p: inspect_photo(p, limits), pending_ok=True,
@@ -310,6 +354,7 @@ class Archive:
             raise ArchiveError("请指定 --sample 或 --trip")
         scope = f"sample:{sample_no}" if sample_no else f"trip:{task_code}"
         self.store.clear_temp()
+        self.catch_up()  # what an interrupted run archived but could not index, first
         with self.session() as s:
             rows = self._select(s, sample_no, task_code)
             if not blank:
@@ -326,7 +371,7 @@ class Archive:
                 run = GenerationRun(scope=scope, blank=blank, actor=actor)
                 s.add(run)
                 s.flush()
-            done = set(s.scalars(select(Document.sampling_id).where(Document.run_id == run.id)))
+            done = run_samplings(s, run.id)
             report = GenerateReport(run.id, resumed, skipped=len({r.id for r in rows} & done))
             todo = [r for r in rows if r.id not in done]
             groups = [(records.trip_record(g, self.store.path), {r.sample_no: r.id for r in g})
@@ -386,50 +431,41 @@ class Archive:
                 s.flush()
                 done.ids.append(doc.id)
                 done.new.append(doc.id)
+            if run_id and sampling_id:  # the firm is done in this run, with its documents
+                s.merge(RunSampling(run_id=run_id, sampling_id=sampling_id))
             self._mark_stored(s, data)
         if sampling_id and done.new:
             self._index_documents(done.new)
         return done
 
-    # -- search -----------------------------------------------------------------------------
-    def _index_docs(self, s: Session, ids: list[int] | None):
-        from search.index import IndexDoc
+    # -- search (archive.indexing keeps the index level with the database) ----------------
+    def _index_documents(self, ids: list[int]) -> bool:
+        from archive.indexing import index_documents
 
-        # task-level documents (lists, batch PDFs) are found from their task, not by search
-        q = (select(Document).options(selectinload(Document.sampling))
-             .where(Document.sampling_id.is_not(None)))
-        if ids is not None:
-            q = q.where(Document.id.in_(ids))
-        for d in s.scalars(q.execution_options(yield_per=2000)):
-            r = d.sampling
-            firm, maker = r.enterprise, r.maker  # as recorded at the visit
-            kind = {"pdf": "PDF", "docx": "Word"}.get(d.format, d.format)
-            yield IndexDoc(document_id=d.id, sample_no=r.sample_no, form=d.form,
-                           title=f"{d.title}（{kind}{'，空白' if d.blank else ''}）",
-                           firm=firm.name, credit_code=firm.credit_code,
-                           manufacturer=maker.name if maker else "",
-                           manufacturer_code=maker.credit_code if maker else "",
-                           product=r.product_name, batch=r.batch, doc_no=d.doc_no,
-                           notice_no=r.notice_no, report_no=r.report_no, ems_no=r.ems_no,
-                           task=r.task.code, result=r.result,
-                           date=(r.sampled_at.date() if r.sampled_at else r.trip_date),
-                           version=d.version)
+        return index_documents(self, ids)
 
-    def _index_documents(self, ids: list[int]) -> None:
-        with self.session() as s:
-            self.index.add(self._index_docs(s, ids))
+    @staticmethod
+    def _unmark_indexed(session: Session, sampling_ids: Iterable[int]) -> None:
+        from archive.indexing import unmark_indexed
+
+        unmark_indexed(session, sampling_ids)
+
+    def catch_up_index(self, *, compare: bool = False) -> int:
+        """Index the documents an interrupted or failed index write left out."""
+        from archive.indexing import catch_up
+
+        return catch_up(self, compare=compare)
 
     def reindex(self) -> int:
         """Rebuild the search index from the database (the index is derived data)."""
-        from search.index import SearchIndex
+        from archive.indexing import rebuild
 
-        if self._index is None:
-            self._index = SearchIndex(self.config.index_dir)
-        with self.session() as s:
-            return self._index.rebuild(self._index_docs(s, None))
+        with self._index_lock:
+            return rebuild(self, self._open_index())
 
     def search(self, text: str, **filters):
-        """Search the index; one found damaged on the way is rebuilt and the search repeated."""
+        """Search the index; one found damaged (or deleted) on the way is rebuilt and the
+        search repeated."""
         result = self.index.search(text, **filters)
         if result.needs_rebuild:
             self.reindex()
@@ -438,11 +474,13 @@ class Archive:
 
     # -- integrity --------------------------------------------------------------------------
     def verify(self, *, actor: str):
-        """Re-hash every stored file; report missing, altered and orphaned files."""
+        """Re-hash every stored file; report missing, altered and orphaned files, pending file
+        records, and documents the search index lacks or holds in excess."""
         from archive.integrity import verify
 
         with self.session() as s:
-            report = verify(s, self.store)
+            report = verify(s, self.store, index=self._open_index(),
+                            pending_minutes=self.settings.pending_blob_minutes)
             self.audit(s, actor, "verify", "", ok=report.ok, checked=report.checked,
                        findings=len(report.findings))
         return report
@@ -673,6 +711,12 @@ class Archive:
 
         default = self._renderer.template_dir if self._renderer is not None else DEFAULT_TEMPLATES
         return (Path(default) / f"{code}.docx").read_bytes()
+
+
+def run_samplings(s: Session, run_id: int) -> set[int]:
+    """The samplings a generation run has finished: what resuming it skips (and what a job
+    reports as done)."""
+    return set(s.scalars(select(RunSampling.sampling_id).where(RunSampling.run_id == run_id)))
 
 
 _ORDER = {code: i for i, code in enumerate([*FORMS, "photos", "packet"])}

@@ -60,6 +60,17 @@ class FileStore:
         _fsync_dir(target.parent)
         return sha
 
+    def discard(self, sha: str) -> bool:
+        """Remove the file of a hash that never became part of the archive (left by an
+        interrupted write, used by no record); True if there was one. Nothing else removes."""
+        path = self.path(sha)
+        try:
+            os.chmod(path, 0o644)  # stored read-only, and Windows will not unlink that
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def read(self, sha: str) -> bytes:
         return self.path(sha).read_bytes()
 

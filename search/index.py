@@ -33,7 +33,7 @@ class SearchIndex:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._ensure_folder()
         self._lock = WriteLock(self.path / LOCK_FILE)
         self._state = threading.Lock()
         self._cache = SegmentCache()
@@ -47,9 +47,16 @@ class SearchIndex:
 
     @property
     def needs_rebuild(self) -> bool:
-        if self._needs_rebuild and self._version_stamp() != self._version_seen:
-            self._open()    # another process (the reindex command) may have rebuilt it
+        if self._needs_rebuild:
+            if self._version_stamp() != self._version_seen:
+                self._open()    # another process (the reindex command) may have rebuilt it
+        elif self._version_stamp() is None:
+            self._open()        # the folder or its files were deleted under us: one stat() tells
         return self._needs_rebuild
+
+    def _ensure_folder(self) -> None:
+        # The folder may have been deleted while we run; writers recreate it (the lock lives there).
+        self.path.mkdir(parents=True, exist_ok=True)
 
     def _version_stamp(self):
         try:
@@ -139,8 +146,11 @@ class SearchIndex:
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> int:
         """Replace the whole index with `docs`; returns how many documents were indexed."""
+        self._ensure_folder()
         with self._lock:
-            ix = self._ix if not self._needs_rebuild else None
+            intact = (not self._needs_rebuild and self._read_version() == SCHEMA_VERSION
+                      and checksums.latest_generation(self.path) >= 0)
+            ix = self._ix if intact else None
             ix = self._fresh() if ix is None else ix
             count = writing.rebuild(ix, docs)
             checksums.record(self.path, ix)
@@ -150,15 +160,31 @@ class SearchIndex:
         return count
 
     def add(self, docs: Iterable[IndexDoc]) -> int:
-        """Add documents, replacing any already indexed with the same document_id."""
+        """Add documents, replacing any already indexed with the same document_id.
+
+        An index needing a rebuild still takes writes (into a fresh one) but stays flagged.
+        A write that fails on an index found damaged (or deleted) right after goes into a
+        fresh one the same way; one that fails on an intact index raises.
+        """
         docs = list(docs)
         if not docs:
             return 0
+        self._ensure_folder()
         with self._lock:
-            # An index needing a rebuild still takes writes (into a fresh one) but stays flagged.
-            ix = self._fresh() if self._ix is None else self._ix
-            count = writing.add(ix, docs)
-            checksums.record(self.path, ix)
+            if not self._needs_rebuild and self._read_version() is None:
+                self._open()    # deleted since we opened it
+            try:
+                return self._add(docs)
+            except Exception:
+                log.warning("search index %s failed while writing", self.path, exc_info=True)
+                self._ensure_folder()
+                self._open()    # found damaged: flagged, and the retry writes a fresh index
+                return self._add(docs)
+
+    def _add(self, docs: list[IndexDoc]) -> int:
+        ix = self._fresh() if self._ix is None else self._ix
+        count = writing.add(ix, docs)
+        checksums.record(self.path, ix)
         return count
 
     def delete(self, document_ids: Iterable[int]) -> None:
@@ -166,7 +192,10 @@ class SearchIndex:
         ids = list(document_ids)
         if not ids:
             return
+        self._ensure_folder()
         with self._lock:
+            if not self._needs_rebuild and self._read_version() is None:
+                self._open()    # deleted since we opened it: nothing left to delete from
             if self._ix is not None:
                 writing.delete(self._ix, ids)
                 checksums.record(self.path, self._ix)
@@ -201,13 +230,26 @@ class SearchIndex:
         else:
             self._set(None, needs_rebuild=True)
 
+    def document_ids(self) -> set[int]:
+        """The document_id of every document the index holds (to compare with the database);
+        read from the term index, not the stored fields. Empty when it needs a rebuild."""
+        for attempt in range(2):
+            try:
+                snap = self._snapshot()
+                if snap is None:
+                    return set()
+                return {int(t) for t in snap.live_terms("document_id")}
+            except Exception:
+                self._recover(attempt)
+        return set()
+
     def count(self) -> int:
         """Documents in the index (0 when it needs a rebuild and nothing was added)."""
         for attempt in range(2):
-            snap = self._snapshot()
-            if snap is None:
-                return 0
             try:
+                snap = self._snapshot()
+                if snap is None:
+                    return 0
                 return len(snap.docs("kind", "d"))
             except Exception:
                 self._recover(attempt)
@@ -221,10 +263,10 @@ class SearchIndex:
         filters = Filters(form=form, result=result, task=task, date_from=date_from,
                           date_to=date_to)
         for attempt in range(2):
-            snap = self._snapshot()
-            if snap is None:
-                break
             try:
+                snap = self._snapshot()
+                if snap is None:
+                    break
                 found = run_search(snap, text or "", filters, page, pagesize)
                 found.needs_rebuild = self._needs_rebuild
                 return found

@@ -145,6 +145,21 @@ class Snapshot:
                 out.extend(base + i for i in ids if not deleted or i not in deleted)
         return out
 
+    def live_terms(self, field: str) -> set[str]:
+        """Every term of `field` that a live document holds (a deleted one's terms linger in
+        its segment until a merge)."""
+        out: set[str] = set()
+        for reader, _, _ in self._leaves:
+            deleted = reader.deleted_docs_set if reader.has_deletions() else None
+            for btext, info in reader.iter_prefix(field, b""):
+                if deleted:
+                    ids = ([info.min_id()] if info.doc_frequency() == 1
+                           else _segment_ids(reader, field, btext))
+                    if all(i in deleted for i in ids):
+                        continue
+                out.add(btext.decode("utf-8"))
+        return out
+
     def column(self, field: str) -> array:
         """A numeric column over all docnums of this snapshot."""
         values = self._columns.get(field)

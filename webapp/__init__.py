@@ -96,6 +96,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                         visits)
 
     app.extensions["jobs"] = JobRunner(app.extensions["archive"])
+    # jobs a killed server left running read 已中断; the index and pending files catch up
+    # with the database in the background
+    app.extensions["jobs"].start()
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(trips.bp)

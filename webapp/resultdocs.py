@@ -62,15 +62,25 @@ def job(job_id: int):
     job = _job(job_id)
     batch = (archive().result_docs.documents(job.params.get("batch", []))
              if job.state == "done" else [])
-    return render_template("results/job.html", job=job, batch=batch,
+    return render_template("results/job.html", job=job, batch=batch, form=FlaskForm(),
                            mailer=MAILER_NAMES.get(job.params.get("mailer"), ""))
 
 
 @bp.route("/results/jobs/<int:job_id>.json")
 @roles_required(*PACKET_ROLES)
 def job_status(job_id: int):
-    job = _job(job_id)
-    return jsonify(state=job.state, done=job.done, total=job.total, message=job.message)
+    return jsonify(_job(job_id).to_json())
+
+
+@bp.route("/results/jobs/<int:job_id>/continue", methods=["POST"])
+@roles_required(*PACKET_ROLES)
+def continue_job(job_id: int):
+    """继续 interrupted result packets: the firms not yet archived, then the batch files."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    _job(job_id)
+    return redirect(url_for("resultdocs.job", job_id=runner().resume(
+        job_id, actor=current_user.username)))
 
 
 @bp.route("/tasks/<code>/lists", methods=["GET", "POST"])

@@ -137,15 +137,27 @@ def job(job_id: int):
     job = runner().job(job_id)
     if job is None or job.kind != "generate":  # a result-packet job has its own page
         abort(404)
-    return render_template("trips/job.html", job=job)
+    return render_template("trips/job.html", job=job, form=FlaskForm())
 
 
 @bp.route("/jobs/<int:job_id>.json")
 @roles_required("clerk")
 def job_status(job_id: int):
     job = runner().job(job_id) or abort(404)
-    return jsonify(state=job.state, done=job.done, total=job.total, message=job.message,
-                   task=job.params.get("task"))
+    return jsonify(job.to_json())
+
+
+@bp.route("/jobs/<int:job_id>/continue", methods=["POST"])
+@roles_required("clerk")
+def continue_job(job_id: int):
+    """继续 an interrupted generation: the rest of its firms, as a new job."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    job = runner().job(job_id)
+    if job is None or job.kind != "generate":
+        abort(404)
+    return redirect(url_for("trips.job", job_id=runner().resume(job_id,
+                                                                actor=current_user.username)))
 
 
 # -- planning a trip ------------------------------------------------------------------------

@@ -47,6 +47,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_corrections_sampling_id'), ['sampling_id'],
                               unique=False)
 
+    op.create_table('run_samplings',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('sampling_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['generation_runs.id'], ),
+    sa.ForeignKeyConstraint(['sampling_id'], ['samplings.id'], ),
+    sa.PrimaryKeyConstraint('run_id', 'sampling_id')
+    )
+    # the firms finished by earlier runs are those with a document of the run
+    op.execute("INSERT INTO run_samplings (run_id, sampling_id) SELECT DISTINCT run_id, "
+               "sampling_id FROM documents WHERE run_id IS NOT NULL AND sampling_id IS NOT NULL")
+
     with op.batch_alter_table('samplings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('firm_record', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('maker_record', sa.JSON(), nullable=True))
@@ -95,5 +106,6 @@ def downgrade() -> None:
     with op.batch_alter_table('samplings', schema=None) as batch_op:
         batch_op.drop_column('maker_record')
         batch_op.drop_column('firm_record')
+    op.drop_table('run_samplings')
     op.drop_table('corrections')
     op.drop_table('firm_changes')
