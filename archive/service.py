@@ -86,6 +86,11 @@ class Archive:
         self._index_lock = threading.RLock()  # one opening, one rebuild at a time
 
     # -- plumbing ---------------------------------------------------------------------------
+    def open(self) -> None:
+        """Refuse an emptied or corrupt instance (InstanceError) and migrate a sound one."""
+        with self.session():
+            pass
+
     def session(self):
         if not self._opened:  # an emptied or corrupt database is refused before any migration
             open_instance(self.config)
@@ -176,6 +181,7 @@ class Archive:
         `index`, documents not yet indexed indexed (`compare`: see catch_up_index). Run before
         generate and import and at web start-up; a failure is logged, never raised, so the
         work it comes before goes on (verify reports what is left)."""
+        self.open()  # an emptied or corrupt database is refused, never logged away
         steps = [("pending files", self.settle_pending_blobs)]
         if index:
             steps.append(("search index", partial(self.catch_up_index, compare=compare)))

@@ -58,8 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     archive_service = (test_config or {}).get("ARCHIVE") or Archive(config)
     # an emptied or corrupt database is refused (InstanceError) and a sound one migrated,
     # before anything (the secret key) is written into the instance
-    with archive_service.session():
-        pass
+    archive_service.open()
     app = Flask(__name__, instance_path=str(config.home), instance_relative_config=True)
     app.url_map.converters["int"] = RowId
     app.config.from_mapping(

@@ -6,18 +6,13 @@ import shutil
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.webapp.conftest import PASSWORD
 
+# Browser tests run, or fail: scripts/test.sh installs Debian's chromium and playwright.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed")
-# The job page polls from webapp/static/job.js; until that file exists its inline script is
-# blocked by the Content-Security-Policy and the progress bar cannot move.
-JOB_JS = Path(__file__).resolve().parents[2] / "webapp" / "static" / "job.js"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -56,7 +51,10 @@ def wait_until(page, expression: str, timeout: float = 5.0) -> None:
 
 @pytest.fixture
 def page(tmp_path):
-    with playwright.sync_playwright() as p:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "Debian's chromium is not installed (scripts/test.sh installs it)"
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
         yield context.new_page()
@@ -99,7 +97,6 @@ def _sign_in(page, server, user):
     page.wait_for_url(f"{server}/")
 
 
-@pytest.mark.skipif(not JOB_JS.exists(), reason="the job page's script moves to static/job.js")
 def test_clerk_plans_a_trip_and_downloads_the_packet(server, page, tmp_path):
     _sign_in(page, server, "clerk")
     page.click("text=抽查任务")

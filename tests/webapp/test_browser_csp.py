@@ -11,7 +11,6 @@ from tests.webapp.conftest import PASSWORD
 from tests.webapp.test_browser import CHROMIUM, page, server, wait_until  # noqa: F401
 
 playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed")
 
 
 @pytest.fixture
