@@ -278,13 +278,14 @@ class JobRunner:
                 state, values = "done", self._work[kind](job_id, params, actor)
             except Exception as exc:
                 log.exception("job %s failed", job_id)
-                state, values = "failed", {"message": jobwork.failure_message(exc)}
+                state, values = "failed", {"message": jobwork.failure_message(exc, self.archive.config)}
             self._finish(job_id, state, values)
         finally:
             with self._lock:
                 # no more heartbeat: a job whose end was not written (or that was cut short
                 # by something no handler catches) soon reads as interrupted
                 self._active.discard(job_id)
+            self.archive.release_index()
 
     def _finish(self, job_id: int, state: str, values: dict) -> None:
         # finished_at is taken now, after the work

@@ -102,7 +102,20 @@ def generate_message(report) -> str:
     return message
 
 
-def failure_message(exc: Exception) -> str:
-    """A failure as the job page shows it: what to fix, one line per problem."""
+def failure_message(exc: Exception, config) -> str:
+    """A failure as the job page shows it, in Chinese: what to fix, one line per problem; the
+    disk or the database by what to do; a bug as such (its traceback is in the server log)."""
+    from archive.instance import failure_line
+    from archive.service import ArchiveError
+    from docgen.fonts import FontError
+    from docgen.packets import PacketError
+    from docgen.settings import SettingsError
+    from docgen.word import TemplateProblem
+
     problems = getattr(exc, "problems", None)  # a TripError says what to fix
-    return "；".join(str(p) for p in problems) if problems else str(exc)
+    if problems:
+        return "；".join(str(p) for p in problems)
+    if isinstance(exc, (ArchiveError, FontError, PacketError, SettingsError, TemplateProblem)):
+        return str(exc)
+    return (failure_line(exc, config, paths=False)
+            or "程序内部错误，未能完成；已记入服务器日志，请联系系统管理员")

@@ -191,6 +191,12 @@ class Archive:
             except Exception:
                 log.warning("catching up the %s failed; verify reports what is left", what,
                             exc_info=True)
+        self.release_index()
+
+    def release_index(self) -> None:
+        """Let go of what this thread holds open of the index (a background thread's end)."""
+        if self._index is not None:
+            self._index.release()
 
     # -- import -----------------------------------------------------------------------------
     def import_file(self, path: Path, *, actor: str, task_code: str | None = None,

@@ -123,6 +123,17 @@ class SearchIndex:
         with self._state:
             self._drop_snapshots()
 
+    def release(self) -> None:
+        """Close this thread's snapshot (its open segment files): for a background thread
+        done reading, so its files are not held until the thread is reused."""
+        with self._state:
+            held = self._snapshots.pop(threading.get_ident(), None)
+        if held is not None:
+            try:
+                held[1].close()
+            except Exception:
+                pass
+
     def __enter__(self) -> "SearchIndex":
         return self
 

@@ -106,6 +106,21 @@ def test_finished_at_is_when_the_work_ended(quick):
     assert job.created_at <= ended[0] <= job.finished_at
 
 
+@pytest.mark.parametrize("failure, shown", [
+    (OSError(28, "No space left on device"), "磁盘空间不足"),
+    (RuntimeError("boom in a helper"), "程序内部错误"),
+])
+def test_a_failed_job_says_why_in_chinese_and_never_shows_the_exception(quick, failure, shown):
+    def generate(**kwargs):
+        raise failure
+
+    quick.generate = generate
+    runner = JobRunner(quick)
+    job = wait(runner, runner.submit_generate(task_code=TASK, blank=False, actor="测试员"))
+    assert job.state == "failed" and shown in job.message
+    assert "boom" not in job.message and "Errno" not in job.message and "No space" not in job.message
+
+
 HOST = socket.gethostname()
 OLD = timedelta(minutes=10)
 
