@@ -85,3 +85,15 @@ def edited_docx(data: bytes, old: str, new: str, count: int = -1) -> bytes:
                 body = text.replace(old, new, count).encode("utf-8")
             dst.writestr(info, body)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_connections():
+    """Each test's database connections are closed after it (the engines stay, a later test of
+    the module reconnects): hundreds of instances would otherwise hold over a thousand files
+    open, past what select() in the browser tests' server can watch."""
+    yield
+    from archive import db
+
+    for engine in list(db._engines.values()):
+        engine.dispose()
