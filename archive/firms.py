@@ -14,11 +14,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import Firm, FirmChange
+from archive.models import FIRM_KEYS, Firm, FirmChange
 from docgen import records as rec
 
-FIRM_KEYS = ("name", "credit_code", "address", "postal_code", "legal_rep", "contact", "phone",
-             "role")
 LABELS = {"name": "名称", "credit_code": "统一社会信用代码", "address": "地址",
           "postal_code": "邮政编码", "legal_rep": "法定代表人", "contact": "联系人",
           "phone": "联系电话", "role": "单位类型"}

@@ -2,13 +2,17 @@
 document generated about it (SQLAlchemy 2 declarative models)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric,
                         String, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from docgen.records import Firm as FirmRecord
+
+FIRM_KEYS = tuple(f.name for f in fields(FirmRecord))  # name, credit_code, address …
 
 
 class Base(DeclarativeBase):
@@ -85,26 +89,14 @@ class FirmChange(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field → [old, new]
 
 
-@dataclass(frozen=True)
-class FirmView:
-    """A firm's details as one sampling recorded them (read-only)."""
-
-    name: str = ""
-    credit_code: str = ""
-    address: str = ""
-    postal_code: str = ""
-    legal_rep: str = ""
-    contact: str = ""
-    phone: str = ""
-    role: str = ""
-
-    @classmethod
-    def of(cls, values: dict | None, register: "Firm | None") -> "FirmView | None":
-        if not values and register is None:
-            return None
-        if not values:  # a sampling from before recorded copies: the register's row
-            values = {k: getattr(register, k) for k in cls.__dataclass_fields__}
-        return cls(**{k: values.get(k) or "" for k in cls.__dataclass_fields__})
+def _recorded(values: dict | None, register: "Firm | None") -> FirmRecord | None:
+    """A firm as a sampling recorded it; a sampling from before recorded copies has the
+    register's row instead."""
+    if values:
+        return FirmRecord(**{k: values.get(k) or "" for k in FIRM_KEYS})
+    if register is not None:
+        return FirmRecord(**{k: getattr(register, k) or "" for k in FIRM_KEYS})
+    return None
 
 
 class Sampler(Base):
@@ -174,16 +166,16 @@ class Sampling(Base):
                                                  cascade="all, delete-orphan")
 
     @property
-    def enterprise(self) -> FirmView:
+    def enterprise(self) -> FirmRecord:
         """The 受检单位 as this sampling recorded it: what its documents and pages show."""
-        return FirmView.of(self.firm_record, None if self.firm_record else self.firm)
+        return _recorded(self.firm_record, None if self.firm_record else self.firm)
 
     @property
-    def maker(self) -> FirmView | None:
+    def maker(self) -> FirmRecord | None:
         """The 标称生产者 as this sampling recorded it, if any."""
-        if self.maker_record:
-            return FirmView.of(self.maker_record, None)
-        return FirmView.of(None, self.manufacturer) if self.manufacturer_id else None
+        if self.maker_record or not self.manufacturer_id:
+            return _recorded(self.maker_record, None)
+        return _recorded(None, self.manufacturer)
 
 
 class Correction(Base):

@@ -148,11 +148,6 @@ def _json(value):
 
 
 # -- database → docgen records ------------------------------------------------------------------
-def _firm_record(recorded: dict | None, register: Firm | None) -> rec.Firm | None:
-    """The firm as the sampling recorded it (the register's row only for a sampling that
-    predates recorded copies and has none)."""
-    values = recorded if recorded else firms.firm_dict(register)
-    return rec.Firm(**values) if values else None
 
 
 def _agency_record(a: Agency) -> rec.Agency:
@@ -175,10 +170,8 @@ def sampling_record(row: Sampling, photo_path) -> rec.Sampling:
         refusal = rec.Refusal(row.refusal.get("description", ""),
                               tuple(rec.Witness(**w) for w in row.refusal.get("witnesses", [])))
     return rec.Sampling(
-        sample_no=row.sample_no, enterprise=_firm_record(row.firm_record, row.firm),
-        outcome=row.outcome,
-        manufacturer=_firm_record(row.maker_record, row.manufacturer) if (
-            row.maker_record or row.manufacturer_id) else None,
+        sample_no=row.sample_no, enterprise=row.enterprise, outcome=row.outcome,
+        manufacturer=row.maker,
         product=rec.Product(**row.product),
         quantity=rec.Quantity(**row.quantity), unit_price=row.unit_price,
         sampled_at=row.sampled_at, place=row.place, seal=rec.Seal(**row.seal),
