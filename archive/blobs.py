@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import func
 
 from archive.models import Blob, Document, Mailing, Photo, Sampling
 from archive.store import FileStore
@@ -27,10 +26,6 @@ def used(sha):
                exists().where(Mailing.tracking_sha256 == sha))
 
 
-def db_now(s: Session) -> datetime:
-    """The database's clock, which stamps `created_at`: ages are measured on it, not ours."""
-    now = s.scalar(select(func.now()))
-    return now.replace(tzinfo=None) if now.tzinfo else now
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ def settle(s: Session, store: FileStore, *, minutes: int) -> Settled:
     pending = Blob.state == "pending"
     stored = s.execute(update(Blob).where(pending, used(Blob.sha256)).values(state="stored")
                        .execution_options(synchronize_session=False)).rowcount
-    cutoff = db_now(s) - timedelta(minutes=minutes)
+    cutoff = datetime.now() - timedelta(minutes=minutes)  # the clock that stamps created_at
     gone = s.scalars(delete(Blob).where(pending, Blob.created_at < cutoff, ~used(Blob.sha256))
                      .returning(Blob.sha256).execution_options(synchronize_session=False)).all()
     for sha in gone:
@@ -67,7 +62,7 @@ class PendingState:
 def pending_state(s: Session, users: dict[str, list[str]], *, minutes: int) -> PendingState:
     """What settling would do with each pending hash now (for verify, which changes nothing);
     `users` maps a hash to the records using it."""
-    cutoff = db_now(s) - timedelta(minutes=minutes)
+    cutoff = datetime.now() - timedelta(minutes=minutes)  # the clock that stamps created_at
     out: dict[str, list[str]] = {"used": [], "stale": [], "fresh": []}
     for sha, created in s.execute(select(Blob.sha256, Blob.created_at)
                                   .where(Blob.state == "pending").order_by(Blob.sha256)):

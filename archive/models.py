@@ -16,7 +16,9 @@ FIRM_KEYS = tuple(f.name for f in fields(FirmRecord))  # name, credit_code, addr
 
 
 class Base(DeclarativeBase):
-    pass
+    """Times are the server's local time, written by Python (an office in China reads 14:00 in
+    its audit log, not the database's UTC); the server default only fills rows written by
+    hand."""
 
 
 class Agency(Base):
@@ -83,7 +85,7 @@ class FirmChange(Base):
     __tablename__ = "firm_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     actor: Mapped[str] = mapped_column(String(100), default="")
     source: Mapped[str] = mapped_column(String(300), default="")  # 新增企业, 导入 X.xlsx …
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field → [old, new]
@@ -155,8 +157,8 @@ class Sampling(Base):
     # what its documents print, whatever the register says later.
     firm_record: Mapped[dict | None] = mapped_column(JSON)
     maker_record: Mapped[dict | None] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(),
-                                                 onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now,
+                                                 server_default=func.now(), onupdate=datetime.now)
     task: Mapped[Task] = relationship()
     firm: Mapped[Firm] = relationship(foreign_keys=[firm_id])
     manufacturer: Mapped[Firm | None] = relationship(foreign_keys=[manufacturer_id])
@@ -185,7 +187,7 @@ class Correction(Base):
     __tablename__ = "corrections"
     id: Mapped[int] = mapped_column(primary_key=True)
     sampling_id: Mapped[int] = mapped_column(ForeignKey("samplings.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     actor: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict] = mapped_column(JSON, default=dict)  # field path → [old, new]
@@ -211,7 +213,7 @@ class Mailing(Base):
     tracking_filename: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     updated_by: Mapped[str] = mapped_column(String(100), default="")
     sampling: Mapped["Sampling"] = relationship()
 
@@ -228,7 +230,7 @@ class Objection(Base):
     grounds: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="已登记")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     sampling: Mapped["Sampling"] = relationship()
 
 
@@ -240,7 +242,7 @@ class Blob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10), default="pending")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
 
 
 class Photo(Base):
@@ -266,7 +268,7 @@ class GenerationRun(Base):
     scope: Mapped[str] = mapped_column(String(60))  # 'trip:CODE' or 'sample:NO'
     blank: Mapped[bool] = mapped_column(Boolean, default=False)
     actor: Mapped[str] = mapped_column(String(100), default="")
-    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
@@ -303,7 +305,7 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     # set once the search index holds it; documents left False are caught up from here
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sampling: Mapped[Sampling | None] = relationship()
@@ -321,7 +323,7 @@ class Counter(Base):
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now(), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(200), default="")
@@ -341,7 +343,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # bumped by logout, a password change or disabling: every older session cookie stops working
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
 
 
 class Job(Base):
@@ -357,7 +359,7 @@ class Job(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     owner: Mapped[str] = mapped_column(String(100), default="")  # host:pid:token of its runner
     heartbeat: Mapped[datetime | None] = mapped_column(DateTime)  # last sign of life

@@ -157,7 +157,7 @@ class Archive:
             # A pending hash staged again is young again, so the clean-up leaves it alone; this
             # first write also waits for a clean-up under way (archive.blobs.settle).
             s.execute(update(Blob).where(Blob.sha256.in_(list(files)), Blob.state == "pending")
-                      .values(created_at=func.now()))
+                      .values(created_at=datetime.now()))
             known = set(s.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(files)))))
             s.add_all(Blob(sha256=sha, size=len(data), state="pending")
                       for sha, data in files.items() if sha not in known)

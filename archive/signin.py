@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,9 +16,10 @@ from docgen.settings import Settings
 FAILED, SUCCEEDED, THROTTLED = "login.failed", "login", "login.throttled"
 
 
-def utcnow() -> datetime:
-    """The audit log's clock (the database's CURRENT_TIMESTAMP is UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+def local_now() -> datetime:
+    """The audit log's clock: the server's local time, as every recorded time is (an office
+    in China reads 14:00, not the database's UTC 06:00)."""
+    return datetime.now()
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def authenticate(s: Session, username: str, password: str, remote: str = "", *,
                  settings: Settings | None = None, now: datetime | None = None) -> SignIn:
     """The user if the password is right and the account active; refused without checking
     while throttled. Every attempt is audited (actor: the name typed; target: the address)."""
-    settings, now = settings or Settings(), now or utcnow()
+    settings, now = settings or Settings(), now or local_now()
     name = username.strip()[:100]
     until, by = throttled_until(s, name, remote, settings, now)
     if until:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import select, text, update
 
-from archive.blobs import db_now
+
 from archive.cli import main as archive_cli
 from archive.config import Config
 from archive.models import Blob, Document, Mailing, Photo, Sampling
@@ -63,7 +63,7 @@ def age(archive, sha: str, minutes: int) -> None:
     """Make a blob row look `minutes` old (on the database's clock, which stamps it)."""
     with archive.session() as s:
         s.execute(update(Blob).where(Blob.sha256 == sha)
-                  .values(created_at=db_now(s) - timedelta(minutes=minutes)))
+                  .values(created_at=datetime.now() - timedelta(minutes=minutes)))
 
 
 def interrupted_write(archive, data: bytes, *, minutes: int, file: bool = True) -> str:
