@@ -180,7 +180,8 @@ def cmd_results_enter(a: Archive, args) -> int:
 def cmd_results_generate(a: Archive, args) -> int:
     run = a.result_docs.generate(actor=a.config.actor, task_code=args.trip, sample_nos=args.sample,
                                  mailer=args.mailer, progress=_progress("结果通知"))
-    print(f"已生成并归档 {len(run.firms)} 户的检验结果通知，共 {run.documents} 个文件。")
+    same = f"；{run.unchanged} 个文件与已归档的最新版本相同，未新增版本" if run.unchanged else ""
+    print(f"已生成并归档 {len(run.firms)} 户的检验结果通知，共 {run.documents} 个新文件{same}。")
     if args.out:
         for doc_id in run.batch:
             doc, data = a.document(doc_id)

@@ -333,7 +333,8 @@ class JobRunner:
         run = self.archive.result_docs.generate(
             actor=actor, sample_nos=params["samples"], mailer=params["mailer"],
             progress=self._progress(job_id, 0, total), archived=archived)
-        message = f"已归档 {len(run.firms)} 户的检验结果通知、{run.documents} 个文件"
+        message = (f"已归档 {len(run.firms)} 户的检验结果通知、{run.documents} 个新文件"
+                   f"{jobwork.unchanged_note(run.unchanged)}")
         if run.skipped:
             message += f"（续做，跳过中断前已归档的 {run.skipped} 户）"
         return {"done": total, "total": total, "message": message,

@@ -95,8 +95,12 @@ def counts(s: Session, kind: str, params: dict) -> tuple[int, int]:
     return len(done), total
 
 
+def unchanged_note(unchanged: int) -> str:
+    return f"；{unchanged} 个文件与已归档的最新版本相同，未新增版本" if unchanged else ""
+
+
 def generate_message(report) -> str:
-    message = f"已归档 {report.firms} 户、{report.documents} 个文件"
+    message = f"已归档 {report.firms} 户、{report.documents} 个新文件{unchanged_note(report.unchanged)}"
     if report.resumed:
         message += f"（续做，跳过 {report.skipped} 户）"
     return message
