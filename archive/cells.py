@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from archive.sheets import Cell
-from docgen.amounts import CENT
+from docgen.amounts import CENT, MAX_AMOUNT
 
 NO_RESULT = "公式没有计算结果，请在 Excel/WPS 中打开并保存后再导入"
 NOT_A_FORMULA = "请填写数值而非公式"
@@ -46,7 +46,7 @@ def number_text(value: int | float, number_format: str) -> str:
         if not value.is_integer():
             return str(Decimal(repr(value)))
         if abs(value) >= 1e15:
-            raise Bad(f"数字过长，Excel 已丢失末几位（{value!r}）；请把该列设为“文本”格式后重新输入")
+            raise Bad(f"数字过长，Excel 已丢失末几位（{value:g}）；请把该列设为“文本”格式后重新输入")
         value = int(value)
     digits = str(value)
     # "000000": a column formatted to keep its leading zeros.
@@ -62,7 +62,9 @@ def postal_code(value: int | float) -> str:
         if not value.is_integer():
             raise Bad(f"邮政编码应为6位数字，单元格中为 {Decimal(repr(value))}")
         value = int(value)
-    if not 1 <= value <= 999_999:
+    # No Chinese postal code starts with 00 (the first two digits name the province), so a
+    # number under 10000 is not one whose zeros were dropped.
+    if not 10_000 <= value <= 999_999:
         raise Bad(f"邮政编码应为6位数字，单元格中为 {value}")
     return f"{value:06d}"
 
@@ -70,13 +72,13 @@ def postal_code(value: int | float) -> str:
 def money(value: Any) -> str:
     if isinstance(value, bool):
         raise Bad(f"应为金额，实为 {value}")
-    if isinstance(value, int):
-        return str(Decimal(value).quantize(CENT))
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         # repr is the shortest text that reads back as the same float: what Excel displays.
-        amount = Decimal(repr(value))
+        amount = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
         if not amount.is_finite():
-            raise Bad(f"不是有效金额：{value!r}")
+            raise Bad(f"不是有效金额：{value}")
+        if amount > MAX_AMOUNT:  # before rounding: a huge value overflows the context
+            raise Bad(f"金额过大（上限 {MAX_AMOUNT}），单元格中为 {value}")
         if amount.as_tuple().exponent < -2:
             raise Bad(f"金额最多两位小数（分），单元格中为 {amount}；请核对，不会自动舍入")
         return str(amount.quantize(CENT))
@@ -93,7 +95,7 @@ def count(value: Any) -> int | str:
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise Bad(f"应为正整数，实为 {value!r}")
+        raise Bad(f"应为正整数，实为 {value}")
     if isinstance(value, str):
         try:
             number = Decimal(unicodedata.normalize("NFKC", value))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from datetime import date
@@ -20,7 +21,8 @@ from archive.spreadsheet import SheetError
 from docgen.failures import stdout_closed
 from docgen.fonts import FontError
 from docgen.loading import TripError
-from docgen.packets import PacketError
+from docgen.records import OUTCOME_NAMES
+from docgen.packets import PacketError, write_file
 from docgen.settings import SettingsError
 from docgen.word import TemplateProblem
 
@@ -119,7 +121,10 @@ def cmd_correct(a: Archive, args) -> int:
         if not sep or name.strip() not in by_name:
             raise ArchiveError(f"无法识别 {item!r}：应为 字段=值，字段为 "
                                f"{'、'.join(label.split('（')[0] for _, label, _ in VISIT_FIELDS)} 之一")
-        values[by_name[name.strip()]] = value.strip()
+        path, value = by_name[name.strip()], value.strip()
+        if path == "outcome":  # 已抽样 / 拒检 / 未抽到样品, as on the form
+            value = {v: k for k, v in OUTCOME_NAMES.items()}.get(value, value)
+        values[path] = value
     try:
         saved = record_visit(a, args.sample, values, actor=a.config.actor, reason=args.reason)
     except VisitProblems as exc:
@@ -146,14 +151,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应为 2023-04-21 形式：{text}") from None
-
-
-def _save(data: bytes, path: Path) -> None:
-    """Write next to the target and rename: a half-written file never carries the name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def cmd_results_import(a: Archive, args) -> int:
@@ -185,7 +182,7 @@ def cmd_results_generate(a: Archive, args) -> int:
     if args.out:
         for doc_id in run.batch:
             doc, data = a.document(doc_id)
-            _save(data, Path(args.out) / doc.filename)
+            write_file(Path(args.out) / doc.filename, data)
             print(Path(args.out) / doc.filename)
     return 0
 
@@ -196,7 +193,7 @@ def cmd_lists(a: Archive, args) -> int:
     if args.out:
         for doc_id in ids:
             doc, data = a.document(doc_id)
-            _save(data, Path(args.out) / doc.filename)
+            write_file(Path(args.out) / doc.filename, data)
             print(Path(args.out) / doc.filename)
     return 0
 
@@ -239,7 +236,7 @@ def cmd_mail_objection(a: Archive, args) -> int:
 
 def cmd_mail_list(a: Archive, args) -> int:
     data = a.mailings.mailing_list(args.trip, only_unsigned=not args.all)
-    _save(data, Path(args.out))
+    write_file(Path(args.out), data)
     print(Path(args.out))
     return 0
 
@@ -392,13 +389,39 @@ def _places(args) -> tuple[dict[Path, str], str | None]:
     return {Path(out): label}, label if args.command in ("backup", "export", "mail") else None
 
 
+class _Notice(logging.Formatter):
+    """On the command line a warning is one line in Chinese; its traceback belongs to the
+    server's log, not to the clerk's screen."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"注意：{record.getMessage()}"
+
+
+def _log_to_terminal() -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, _Notice) for h in root.handlers):
+        return  # main() called again in one process
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Notice())
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(lambda record: record.name.startswith("archive"))  # ours, in Chinese
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _log_to_terminal()
     config = load_config()
     try:
         return args.func(Archive(config), args)
-    except (TripError, SheetError) as exc:
+    except SheetError as exc:
         print(exc.report(), file=sys.stderr)
+        return 1
+    except TripError as exc:  # what was not done: an import changes nothing, a generate writes nothing
+        nothing = {"import": "未导入任何记录", "results": "未保存任何检验结果",
+                   "mail": "未保存任何内容", "correct": "未保存任何内容"}
+        print(exc.report(nothing.get(args.command, "未生成任何文件")), file=sys.stderr)
         return 1
     except (ArchiveError, BackupError, FontError, PacketError, SettingsError,
             TemplateProblem) as exc:

@@ -79,6 +79,7 @@ def _visit(s: rec.Sampling) -> dict[str, str]:
     from archive.records import recorded_firms, visit_values
 
     values = {k: v for k, v in visit_values(s).items() if k not in ("product_name", "batch")}
+    values["outcome"] = rec.OUTCOME_NAMES.get(values["outcome"], "待抽样")  # as the user says it
     values["price"] = {"unit": values.pop("unit_price")}
     recorded = recorded_firms(s)
     values["enterprise"] = recorded["firm_record"]

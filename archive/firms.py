@@ -114,6 +114,18 @@ def register(session: Session, f: rec.Firm, *, actor: str, source: str,
     return row, (RegisterDifference(row.credit_code, row.name, conflicts) if conflicts else None)
 
 
+def conflicts(session: Session, f: rec.Firm | None) -> RegisterDifference | None:
+    """How a record's firm disagrees with the register, without changing anything (None: it
+    does not, or the register does not know the firm)."""
+    if f is None or not f.credit_code:
+        return None
+    row = session.scalars(select(Firm).where(Firm.credit_code == f.credit_code)).first()
+    if row is None:
+        return None
+    found = {k: v for k, v in differences(row, firm_dict(f)).items() if v[0]}
+    return RegisterDifference(row.credit_code, row.name, found) if found else None
+
+
 def update(session: Session, credit_code: str, values: dict, *, actor: str,
            source: str) -> FirmChange | None:
     """Change the register's entry for a credit code to `values` (blank values are left alone);

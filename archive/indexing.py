@@ -69,7 +69,7 @@ def index_documents(archive, ids: list[int]) -> bool:
         mark_indexed(archive, ids)
         return True
     except Exception:
-        log.warning("documents %s… not indexed; the catch-up will add them", ids[:5],
+        log.warning("%d 个文书未能写入检索索引，下次生成文书或服务启动时自动补编", len(ids),
                     exc_info=True)
         return False
 

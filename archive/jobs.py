@@ -166,7 +166,7 @@ class JobRunner:
             job.state, job.done, job.total = "interrupted", done, total
             job.message = f"已中断：已完成 {done}/{total} 户"
             job.finished_at = job.heartbeat or datetime.now()  # its last sign of life
-        log.warning("job %s was interrupted (its runner is gone): %d/%d done", job_id, done, total)
+        log.warning("后台任务 %s 已中断（运行它的进程已不在）：已完成 %d/%d 户", job_id, done, total)
 
     # -- submitting ----------------------------------------------------------------------------
     def _new(self, kind: str, params: dict, actor: str) -> int:

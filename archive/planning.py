@@ -100,12 +100,15 @@ def add_firm(archive: Archive, task_code: str, firm: dict, *, actor: str,
     details, nothing is added until the user answers: RegisterQuestion (update_register None),
     update the register (True, kept in its history) or leave it as it is (False)."""
     trip = archive.trip_dict(task_code)
+    typed = {k: (firm.get(k) or "").strip() for k in FIRM_FIELDS}
     with archive.session() as s:
         task = s.scalars(select(Task).where(Task.code == task_code)).one()
         number = _sample_number(s, task)
-        data = {**trip, "samplings": [{"sample_no": number,
-                                       "enterprise": {k: (firm.get(k) or "").strip()
-                                                      for k in FIRM_FIELDS}}]}
+        known = s.scalars(select(Firm).where(Firm.credit_code == typed["credit_code"].upper())
+                          ).first() if typed["credit_code"] else None
+        if known is not None:  # what was left blank is what the register knows of the firm
+            typed = {k: typed[k] or getattr(known, k) or "" for k in FIRM_FIELDS}
+        data = {**trip, "samplings": [{"sample_no": number, "enterprise": typed}]}
         parsed = parse_trip(data, source=task_code, settings=archive.settings,
                             check_text=archive.renderer.fonts.missing, pending_ok=True)
         typed = parsed.samplings[0].enterprise

@@ -58,7 +58,10 @@ def upsert_trip(session: Session, trip: rec.Trip,
     session.flush()
     found: dict[str, RegisterDifference] = {}
     for s in trip.samplings:
-        if s.sample_no in keep:
+        if s.sample_no in keep:  # recorded exactly so already; the register may still differ
+            for f in (s.enterprise, firms.as_maker(s.manufacturer, s.enterprise)):
+                if (d := firms.conflicts(session, f)) is not None:
+                    found.setdefault(d.credit_code, d)
             continue
         firm, maker, differences = register_firms(session, s, actor=actor, source=source,
                                                   update=update_register)

@@ -16,7 +16,7 @@ from archive.models import Document, Sampling
 from archive.store import display_name, sha256_of
 from docgen.labreports import inspect_report
 from docgen import records as rec
-from docgen.loading import Problem, TripError, file_in_folder, parse_result
+from docgen.loading import Problem, TripError, file_in_folder, parse_result, read_json
 from docgen.records import Result
 
 
@@ -87,10 +87,12 @@ class Results:
                                source=sample_no, reason=reason)[sample_no]
 
     def enter_many(self, entries: dict[str, tuple[dict, bytes | None, str]], *, actor: str,
-                   source: str, reason: str | None = None) -> dict[str, Result]:
+                   source: str, reason: str | None = None,
+                   check_only: bool = False) -> dict[str, Result]:
         """Results for several samples, all or nothing. A result the sample already has is
         left alone; a different one needs a correction `reason` (None: this way of entering
-        results cannot give one, as a lab sheet cannot)."""
+        results cannot give one, as a lab sheet cannot). `check_only`: raise what is wrong,
+        store nothing."""
         from archive import corrections
 
         a = self.archive
@@ -127,6 +129,8 @@ class Results:
                         f"（将更正：{what}）；如需修改，请在该样品的检验结果页提交更正")))
         if problems:
             raise ResultError(source, problems)
+        if check_only:
+            return {}
         reports = {sha256_of(r): r for n, (_, r, _) in entries.items() if r is not None and n in parsed}
         a._stage_blobs(reports)
         regenerate = []
@@ -169,8 +173,8 @@ class Results:
         """Results from the lab's sheet (.xlsx/.csv) or a results file (.json: {抽样单编号:
         result}); `reports` maps the report file names they name to the files' bytes (uploaded
         alongside); without it, the files are read from the sheet's own folder."""
-        from archive.labsheets import column_title, read_result_sheet
-        from archive.spreadsheet import SheetError, SheetProblem
+        from archive.labsheets import read_result_sheet
+        from archive.spreadsheet import SheetError
 
         path = Path(path)
         limit = self.archive.settings.sheet_max_problems
@@ -179,24 +183,25 @@ class Results:
         else:
             rows = read_result_sheet(path, settings=self.archive.settings)
         entries: dict[str, tuple[dict, bytes | None, str]] = {}
-        missing: list[SheetProblem] = []
+        missing: list[Problem] = []
         for sample_no, (line, data) in rows.items():
             name = (data.get("lab_report") or "").strip()
             report = None
             if name:
                 report = _find_report(name, path.parent, reports)
                 if report is None:
-                    missing.append(SheetProblem(line, column_title("lab_report", rows),
-                                                f"找不到报告文件 {name}；请与表格一并上传"))
+                    missing.append(Problem(sample_no, "result.lab_report",
+                                           f"找不到报告文件 {name}；请与表格一并上传"))
             entries[sample_no] = ({k: v for k, v in data.items() if k != "lab_report"}, report,
                                   Path(name).name)
-        if missing:
-            raise SheetError(missing, str(path), limit=limit)
-        try:
-            done = self.enter_many(entries, actor=actor, source=path.name)
+        try:  # every problem at once: the missing files and what the results themselves lack
+            done = self.enter_many(entries, actor=actor, source=path.name,
+                                   check_only=bool(missing))
         except ResultError as exc:
-            raise SheetError([_sheet_problem(rows, p) for p in exc.problems], str(path),
-                             limit=limit) from None
+            missing += exc.problems
+        if missing:
+            found = sorted((_sheet_problem(rows, p) for p in missing), key=lambda p: p.row or 0)
+            raise SheetError(found, str(path), limit=limit) from None
         return ResultImport(str(path), sorted(done), sum(1 for e in entries.values() if e[1]))
 
     def report_pdf(self, sample_no: str) -> tuple[str, bytes]:
@@ -249,14 +254,13 @@ def _sheet_problem(rows: dict[str, tuple[int | None, dict]], p: Problem):
 
 
 def _read_json(path: Path) -> dict[str, tuple[int | None, dict]]:
-    import json
-
     from archive.spreadsheet import SheetError, SheetProblem
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise SheetError([SheetProblem(None, "文件", f"无法读取结果文件：{exc}")], str(path)) from None
+        data = read_json(path)
+    except TripError as exc:
+        raise SheetError([SheetProblem(None, "文件", p.message) for p in exc.problems],
+                         str(path)) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise SheetError([SheetProblem(None, "文件", "结果文件应为 {抽样单编号: 检验结果} 形式的 JSON 对象")],
                          str(path))

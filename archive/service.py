@@ -182,15 +182,15 @@ class Archive:
         generate and import and at web start-up; a failure is logged, never raised, so the
         work it comes before goes on (verify reports what is left)."""
         self.open()  # an emptied or corrupt database is refused, never logged away
-        steps = [("pending files", self.settle_pending_blobs)]
+        steps = [("清理中断写入留下的文件", self.settle_pending_blobs)]
         if index:
-            steps.append(("search index", partial(self.catch_up_index, compare=compare)))
+            steps.append(("补编检索索引", partial(self.catch_up_index, compare=compare)))
         for what, step in steps:
             try:
                 step()
             except Exception:
-                log.warning("catching up the %s failed; verify reports what is left", what,
-                            exc_info=True)
+                log.warning("%s未能完成，稍后会再试（python -m archive verify 可查看遗留情况）",
+                            what, exc_info=True)
         self.release_index()
 
     def release_index(self) -> None:

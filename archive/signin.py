@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.models import AuditEntry, User
-from archive.users import check_password, dummy_hash, find_user
+from archive.users import check_password, dummy_hash, find_user, username_key
 from docgen.settings import Settings
 
 FAILED, SUCCEEDED, THROTTLED = "login.failed", "login", "login.throttled"
@@ -85,7 +85,7 @@ def authenticate(s: Session, username: str, password: str, remote: str = "", *,
     """The user if the password is right and the account active; refused without checking
     while throttled. Every attempt is audited (actor: the name typed; target: the address)."""
     settings, now = settings or Settings(), now or local_now()
-    name = username.strip()[:100]
+    name = username_key(username)[:100]
     until, by = throttled_until(s, name, remote, settings, now)
     if until:
         s.add(AuditEntry(at=now, actor=name or "?", action=THROTTLED, target=remote,

@@ -107,9 +107,15 @@ def new_password(settings: Settings) -> str:
 
 
 # -- accounts ---------------------------------------------------------------------------------
+def username_key(username: str) -> str:
+    """A username as stored and compared: NFKC, so that a full-width Ｃlerk is clerk, not a
+    second account that looks the same."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
 def find_user(s: Session, username: str) -> User | None:
     """The user of that name, compared case-blind as the unique index on lower(username) does."""
-    name = username.strip()
+    name = username_key(username)
     if not name:
         return None
     return s.scalars(select(User).where(func.lower(User.username) == func.lower(name))).first()
@@ -124,7 +130,7 @@ def user_or_error(s: Session, username: str) -> User:
 
 def create_user(s: Session, username: str, password: str, role: str, display_name: str = "",
                 actor: str = "system", *, settings: Settings | None = None) -> User:
-    username = username.strip()
+    username = username_key(username)
     if role not in ROLES:
         raise UserError(f"未知角色 {role}；可选：{'、'.join(ROLES)}")
     if not username or len(username) > 50:
@@ -150,7 +156,11 @@ def end_sessions(user: User) -> None:
 
 def set_password(s: Session, username: str, password: str, actor: str, *,
                  settings: Settings | None = None) -> User:
-    """A new password (by an admin or on the command line); ends the user's sessions."""
+    """A new password (by an admin or on the command line); ends the user's sessions. On the
+    command line of an instance left with no user at all, 'admin' is made anew."""
+    if username_key(username).lower() == "admin" and not s.scalar(select(func.count(User.id))):
+        return create_user(s, "admin", password, "admin", "系统管理员", actor=actor,
+                           settings=settings)
     user = user_or_error(s, username)
     _check_password_rules(password, settings or Settings(), user.username)
     user.password_hash = hash_password(password)

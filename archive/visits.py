@@ -14,6 +14,7 @@ from archive.models import Photo, Sampling
 from archive.service import Archive, ArchiveError
 from archive.store import sha256_of
 from docgen.loading import Problem, TripError, parse_trip
+from docgen.packets import PacketError, render_firms
 from docgen.photos import PhotoError, PhotoLimits, inspect_photo, print_copy
 
 # The visit fields a clerk fills in, as (trip-file path, label, input kind).
@@ -156,6 +157,7 @@ def record_visit(archive: Archive, sample_no: str, form: Mapping[str, str], *, a
         saved.register_differences = records.record_visit(s, row, parsed, actor=actor,
                                                           source=f"抽样记录 {sample_no}")
         if locked:
+            _trial_render(archive, s, row)  # a correction that cannot be printed is not saved
             entry = corrections.record(s, row, saved.changes, reason, actor)
             saved.correction_id = entry.id
             archive.audit(s, actor, "correction", sample_no, reason=reason,
@@ -167,6 +169,18 @@ def record_visit(archive: Archive, sample_no: str, form: Mapping[str, str], *, a
     if saved.correction_id:
         _regenerate(archive, sample_no, saved, actor, forms=has_filled, results=has_results)
     return saved
+
+
+def _trial_render(archive: Archive, s, row: Sampling) -> None:
+    """Render the corrected record's forms (and throw them away) before the correction is
+    committed: a finished record never stands corrected without its documents."""
+    s.flush()
+    trip = records.trip_record([row], archive.store.path)
+    try:
+        for _ in render_firms(archive.renderer, trip, False, jobs=1):
+            pass
+    except PacketError as exc:
+        raise VisitProblems({}, [f"按更正后的内容无法生成文书，更正未保存：{exc}"]) from None
 
 
 def _regenerate(archive: Archive, sample_no: str, saved: VisitSaved, actor: str, *,

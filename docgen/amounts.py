@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # 12 integer digits: up to 仟亿
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_FIGURES = re.compile(r"-?\d+(\.\d+)?")
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _IN_GROUP = ("", "拾", "佰", "仟")  # positions inside a 4-digit group
@@ -40,20 +41,20 @@ def parse_amount(value: object) -> Decimal:
             if not _THOUSANDS.fullmatch(text):
                 raise AmountError(f"金额中的逗号只能作千位分隔符：{value}")
             text = text.replace(",", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise AmountError(f"不是有效金额：{value!r}") from None
+        # plain figures only: no exponent (1E+400), sign or spaces inside
+        if not _FIGURES.fullmatch(text):
+            raise AmountError(f"不是有效金额：{value}")
+        amount = Decimal(text)
     else:
-        raise AmountError(f"不是有效金额：{value!r}")
+        raise AmountError(f"不是有效金额：{value}")
     if not amount.is_finite():
-        raise AmountError(f"不是有效金额：{value!r}")
+        raise AmountError(f"不是有效金额：{value}")
     if amount < 0:
         raise AmountError(f"金额不能为负数：{value}")
+    if amount > MAX_AMOUNT:  # before any rounding: a huge value overflows the context
+        raise AmountError(f"金额过大（上限 {MAX_AMOUNT}）：{value}")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise AmountError(f"金额最多两位小数（分）：{value}")
-    if amount > MAX_AMOUNT:
-        raise AmountError(f"金额过大：{value}")
     return amount.quantize(CENT)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from docgen.fonts import FontError
 from docgen.formatting import copies_phrase
 from docgen.labreports import inspect_report
 from docgen.loading import TripError, load_trip
-from docgen.packets import PacketError, build_packet
+from docgen.packets import PacketError, build_packet, write_file
 from docgen.photos import PhotoLimits, inspect_photo
 from docgen.render import DEFAULT_TEMPLATES, Renderer
 from docgen.settings import Settings, SettingsError, load_settings
@@ -102,13 +101,7 @@ def cmd_render(args, settings: Settings) -> int:
                                      author=trip.agency.name)
     else:
         data = renderer.docx(spec.code, trip, sampling, args.blank)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{sampling.sample_no}-{spec.code}.{args.format}"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{target.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, target)
+    target = write_file(Path(args.out) / f"{sampling.sample_no}-{spec.code}.{args.format}", data)
     print(target)
     return 0
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Callable
 
+from docgen.packets import write_file
 from docgen.fonts import load_fonts
 from docgen.formatting import chinese_date, production_date
 from docgen.records import Firm, Sampling, Trip
@@ -252,7 +253,6 @@ def write_lists(trip: Trip, out_dir: Path, settings: Settings | None = None, *,
     for kind in LISTS:
         table = list_table(kind, trip, made_on)
         for fmt in FORMATS:
-            path = out_dir / list_filename(kind, fmt)
-            path.write_bytes(_render(table, fmt, measurer, trip.agency.name))
-            paths.append(path)
+            paths.append(write_file(out_dir / list_filename(kind, fmt),
+                                    _render(table, fmt, measurer, trip.agency.name)))
     return paths

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from docgen.amounts import AmountError, parse_amount
+from docgen.amounts import MAX_AMOUNT, AmountError, parse_amount
 from docgen.fields import field_label
 from docgen.identifiers import CreditCodeError, validate_credit_code
 from docgen.ems import EmsNumberError, validate_ems
@@ -34,6 +34,14 @@ _ODD_SPACE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ ]{2,}")
 POSTAL_CODE = re.compile(r"\d{6}")
+MAX_BOUGHT = 1_000_000  # samples paid for on one visit: a larger number is a typing slip
+
+
+def _shown(value) -> str:
+    """A value as the user typed it, for a message (never a Python repr)."""
+    if isinstance(value, (list, dict)):
+        return "（列表或对象）"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,9 @@ class TripError(ValueError):
         self.problems = problems
         super().__init__(f"{source}：{len(problems)} 处错误")
 
-    def report(self) -> str:
-        lines = [f"{self.source}：发现 {len(self.problems)} 处错误，未生成任何文件。"]
+    def report(self, nothing: str = "未生成任何文件") -> str:
+        """The problems, one a line, under a line saying what was not done."""
+        lines = [f"{self.source}：发现 {len(self.problems)} 处错误，{nothing}。"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -257,13 +266,18 @@ def _sampling(r: _Reader, data: dict, trip_dir: Path, blank: bool, task: Task,
         if sampled:
             r.fail(rec, "quantity.bought", "必填项为空")
     elif isinstance(bought, bool) or not isinstance(bought, int) or bought <= 0:
-        r.fail(rec, "quantity.bought", f"应为正整数，实为 {bought!r}")
+        r.fail(rec, "quantity.bought", f"应为正整数，实为 {_shown(bought)}")
+        bought = None
+    elif bought > MAX_BOUGHT:
+        r.fail(rec, "quantity.bought", f"购买数量过大（上限 {MAX_BOUGHT}）：{bought}")
         bought = None
     qtext = lambda k, **kw: r.text(rec, qd, f"quantity.{k}", k, **kw)  # noqa: E731
     quantity = Quantity(test=qtext("test", required=sampled), backup=qtext("backup", required=sampled),
                         base=qtext("base"), bought=bought, unit=qtext("unit"))
     unit_price = r.parsed(rec, data, "price.unit", "unit_price", parse_amount, "单价",
                           required=sampled)
+    if unit_price is not None and bought and unit_price * bought > MAX_AMOUNT:
+        r.fail(rec, "price.unit", f"金额（单价 × 购买数量）过大：{unit_price} × {bought}")
     sampled_at = r.datetime(rec, data, "sampled_at", "sampled_at",
                             required=bool(outcome) and not blank)
     if sampled_at and task.valid_from and task.valid_to and not (
@@ -518,8 +532,13 @@ def read_json(path: Path, *, record: str = "trip", field: str = "trip"):
         return json.loads(Path(path).read_text(encoding="utf-8-sig"), parse_float=Decimal)
     except OSError as exc:
         raise TripError(str(path), [Problem(record, field, f"无法读取文件：{exc.strerror}")]) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TripError(str(path), [Problem(record, field, f"不是有效的 JSON：{exc}")]) from None
+    except json.JSONDecodeError as exc:
+        raise TripError(str(path), [Problem(record, field, (
+            f"不是有效的 JSON 文件：第 {exc.lineno} 行第 {exc.colno} 列附近格式有误"))]) from None
+    except UnicodeDecodeError:
+        raise TripError(str(path), [Problem(record, field, "不是 UTF-8 编码的 JSON 文件")]) from None
+    except RecursionError:  # [[[[… nested past what the parser can follow
+        raise TripError(str(path), [Problem(record, field, "不是有效的 JSON 文件：嵌套层次过深")]) from None
 
 
 def load_trip(path: Path, **kwargs) -> Trip:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -23,11 +24,15 @@ from contextlib import contextmanager
 from pypdf import PdfReader, PdfWriter
 
 from docgen.evidence import TITLE as PHOTOS_TITLE, photo_pages
+from docgen.fonts import FontError
 from docgen.pdf import Part
 from docgen.photos import PhotoLimits
 from docgen.records import Sampling, Trip
 from docgen.render import Renderer
 from docgen.specs import get_form
+from docgen.word import TemplateProblem
+
+log = logging.getLogger(__name__)
 
 SAMPLED = ("notice", "sampling_slip", "payment_slip", "seal_notice", "feedback", "authorization")
 REFUSED = ("notice", "refusal", "feedback", "authorization")
@@ -155,8 +160,13 @@ def _render_task(index: int) -> list[FileEntry] | list[RenderedFile]:
     sampling = trip.samplings[index]
     try:
         files = render_firm(_worker["renderer"], trip, sampling, _worker["blank"])
+    except OSError:
+        raise  # the disk: the caller says so in its own words
+    except (TemplateProblem, FontError) as exc:  # these say what to fix, in Chinese
+        raise PacketError(f"{sampling.sample_no}：生成文书失败：{exc}") from exc
     except Exception as exc:  # say which record failed; the caller abandons the whole job
-        raise PacketError(f"{sampling.sample_no}：生成文书失败：{type(exc).__name__}: {exc}") from exc
+        log.exception("rendering %s failed", sampling.sample_no)
+        raise PacketError(f"{sampling.sample_no}：生成文书失败（程序内部错误，详情已记入日志）") from exc
     return [f.write(root) for f in files] if root is not None else files
 
 
@@ -233,6 +243,25 @@ def publish(tmp: Path, out: Path) -> None:
     tmp.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write a file so that it carries its name only when whole: a temporary sibling, fsync,
+    rename; a failed write (a full disk) leaves nothing behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # an ordinary file to open and print (mkstemp makes it 0600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 @contextmanager

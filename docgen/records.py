@@ -9,6 +9,7 @@ from pathlib import Path
 from docgen.amounts import CENT
 
 OUTCOMES = ("sampled", "refused", "no_sample")
+OUTCOME_NAMES = {"sampled": "已抽样", "refused": "拒检", "no_sample": "未抽到样品"}  # as forms say
 NO_SAMPLE_REASONS = ("倒闭", "注销", "停产", "转产", "全部用于出口", "其他")
 LEVELS = ("国家", "省级", "市级", "区级", "县级")
 CATEGORIES = ("监督抽查", "复查")

@@ -33,7 +33,7 @@ def cmd_query(a: Archive, args) -> int:
     for g in result.groups:
         print(f"\n{g.sample_no}　{g.firm}　{g.credit_code}")
         for h in g.hits:
-            print(f"  {h.doc_no:<14} {h.title}（{h.form}）v{h.version}　{_TAGS.sub('', h.snippet)}")
+            print(f"  {h.doc_no:<14} {h.title} v{h.version}　{_TAGS.sub('', h.snippet)}")
     return 0
 
 

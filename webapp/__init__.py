@@ -11,6 +11,7 @@ from typing import Iterator
 
 from flask import Flask, abort, current_app, flash, render_template, request
 from flask_login import LoginManager, current_user, logout_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +24,7 @@ from archive.models import Sampling
 from archive.service import Archive, ArchiveError
 
 csrf = CSRFProtect()
+FlaskForm.Meta.locales = ("zh_CN", "zh")
 BATCH_UPLOAD_ENDPOINTS = ("results.upload",)  # a lab sheet with all its report PDFs
 login_manager = LoginManager()
 # No inline script or style anywhere: page scripts are static files, data comes in data-*.
@@ -74,6 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # a lab sheet comes with all its report PDFs in one request
         BATCH_UPLOAD_LIMIT=512 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
+        # WTForms' own messages (无效的选择 …) in Chinese, from its bundled translations
+        WTF_I18N_ENABLED=False,
     )
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
@@ -141,7 +145,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     def csrf_error(exc):
         return render_template("error.html", message="表单已过期或来源无效，请刷新页面后重试。"), 400
 
-    for code, text in ((403, "您的角色无权访问此页面。"), (404, "页面不存在。"),
+    for code, text in ((400, "请求无效（表单内容或网址中的参数有误），请返回后重试。"),
+                       (403, "您的角色无权访问此页面。"), (404, "页面不存在。"),
+                       (405, "不支持这种访问方式，请从页面上的按钮或链接进入。"),
                        (413, "上传的文件过大。")):
         app.register_error_handler(code, lambda e, c=code, t=text: (
             render_template("error.html", message=t), c))

@@ -29,11 +29,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, config)
     except Exception as exc:  # an emptied or corrupt database, the disk: one line, else a bug
-        line = failure_line(exc, config)
+        from webapp.bootstrap import NoUsers
+
+        line = str(exc) if isinstance(exc, NoUsers) else failure_line(exc, config)
         if line is None:
             raise
         print(f"错误：{line}", file=sys.stderr)
         return 2
+
+
+def _ask(prompt: str) -> str:
+    """A password typed at the terminal (not shown), or a line piped in (for scripts)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
 
 
 def _run(args, config) -> int:
@@ -47,8 +59,13 @@ def _run(args, config) -> int:
     if args.command == "set-password":
         open_instance(config)  # a broken instance is refused before the password is asked
         least = archive.settings.password_min_length
-        password = getpass.getpass(f"新密码（至少 {least} 个字符，不能是常见密码）：")
-        if getpass.getpass("再次输入新密码：") != password:
+        try:
+            password = _ask(f"新密码（至少 {least} 个字符，不能是常见密码）：")
+            again = _ask("再次输入新密码：")
+        except (EOFError, KeyboardInterrupt):  # no terminal to type on, or Ctrl-C
+            print("\n已取消，密码未修改。", file=sys.stderr)
+            return 2
+        if again != password:
             print("错误：两次输入的密码不一致，密码未修改。", file=sys.stderr)
             return 2
         try:

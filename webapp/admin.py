@@ -74,7 +74,10 @@ def user_active(user_id: int):
     """停用 (every session of the user ends at once) or 启用 an account."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    username, active = _username_or_404(user_id), request.form.get("active") == "1"
+    answer = request.form.get("active")
+    if answer not in ("0", "1"):  # a missing or other value is an error, never "disable"
+        abort(400)
+    username, active = _username_or_404(user_id), answer == "1"
     try:
         with archive().session() as s:
             set_active(s, username, active, actor=current_user.username)

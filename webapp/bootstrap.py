@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive.models import Sampling, User
+from archive.models import Document, Sampling, User
 from archive.numbers import next_value
 from archive.service import Archive
 from archive.users import create_user, new_password
@@ -13,11 +13,20 @@ from archive.users import create_user, new_password
 DEMO = Path(__file__).resolve().parent.parent / "docgen" / "demo"
 
 
+class NoUsers(RuntimeError):
+    """An instance with records but no user account: never given a fresh admin by itself."""
+
+
 def ensure_admin(archive: Archive) -> str | None:
-    """Create user 'admin' with a random password if there are no users; returns the password."""
+    """Create user 'admin' with a random password on a new instance (no users, no records);
+    returns the password. Records without any user (an emptied users table) are refused:
+    printing a new admin password there would hand the archive to whoever starts it."""
     with archive.session() as s:
         if s.scalar(select(func.count(User.id))):
             return None
+        if s.scalar(select(func.count(Sampling.id))) or s.scalar(select(func.count(Document.id))):
+            raise NoUsers("数据库中有档案记录，但没有任何用户账号（用户表可能被清空）；请从备份恢复，"
+                          "或在服务器上运行 python -m webapp set-password admin 重新设置管理员")
         password = new_password(archive.settings)
         create_user(s, "admin", password, "admin", "系统管理员", actor="bootstrap",
                     settings=archive.settings)

@@ -25,14 +25,15 @@ MEDIA = {"pdf": "application/pdf",
 SEARCH_ROLES = ("records", "clerk", "mailing")
 
 
-def _day(name: str) -> date | None:
+def _day(name: str, errors: list[str], label: str) -> date | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        abort(400)
+        errors.append(f"{label}“{raw[:20]}”不是有效日期（应为 2023-03-15 形式），未按它筛选")
+        return None
 
 
 @bp.route("/")
@@ -44,9 +45,10 @@ def home():
 @roles_required(*SEARCH_ROLES)
 def search():
     q = request.args.get("q", "").strip()[:200]
+    errors: list[str] = []
     filters = dict(form=request.args.get("form") or None, result=request.args.get("result") or None,
                    task=request.args.get("task", "").strip() or None,
-                   date_from=_day("from"), date_to=_day("to"))
+                   date_from=_day("from", errors, "起始日期"), date_to=_day("to", errors, "截止日期"))
     page = max(request.args.get("page", 1, type=int), 1)
     result, pages = None, []
     if q or any(filters.values()):
@@ -59,6 +61,8 @@ def search():
                  for p in range(max(1, page - 5), min(result.pages, page + 5) + 1)]
     # one url_for per page, not three per document row (it dominated the page's render time)
     doc = url_for("records.view", document_id=0).removesuffix("0")
+    for message in errors:
+        flash(message, "error")
     return render_template("records/search.html", q=q, result=result, forms=FORMS,
                            args=request.args, pages=pages, doc=doc)
 

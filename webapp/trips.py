@@ -68,7 +68,7 @@ def upload():
             try:
                 path = _unpack(form.file.data, Path(tmp))
                 report = archive().import_file(path, actor=current_user.username,
-                                               task_code=form.task.data.strip() or None)
+                                               task_code=(form.task.data or "").strip() or None)
                 flash(f"已导入：新增 {len(report.created)} 条，更新 {len(report.updated)} 条，"
                       f"未变 {len(report.unchanged)} 条抽样记录，照片 {report.photos} 张。", "ok")
                 if not report.register_differences:

@@ -316,3 +316,19 @@ def test_an_objection_moves_on_only_under_its_own_sample(with_results):
     m.set_objection_state(obj.id, "复检中", sample_no="JC2023DX0002", actor="寄件员")
     row = m.board(sample_no="JC2023DX0002").rows
     assert [o["state"] for o in row[0].objections] == ["复检中"] and len(row) == 1
+
+
+def test_a_results_file_lists_missing_reports_and_bad_results_at_once_by_sample(demo, tmp_path):
+    data = json.loads((DEMO / "results-jincheng-cable.json").read_text(encoding="utf-8"))
+    data["JC2023DX0001"]["lab_report"] = "nowhere.pdf"
+    data["JC2023DX0003"]["conclusion"] = "待定"
+    for no in ("JC2023DX0002", "JC2023DX0003"):
+        data[no]["lab_report"] = ""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SheetError) as err:
+        demo.results.import_file(path, actor="测试员")
+    lines = [str(p) for p in err.value.problems]
+    assert any("JC2023DX0001" in ln and "找不到报告文件 nowhere.pdf" in ln for ln in lines)
+    assert any("JC2023DX0003" in ln and "待定" in ln for ln in lines)
+    assert all(sampling(demo, n).result == "" for n in ("JC2023DX0001", "JC2023DX0002"))

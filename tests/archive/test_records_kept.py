@@ -124,7 +124,8 @@ def test_a_re_import_cannot_turn_a_tested_sampling_into_a_refusal(archived, jinc
         archived.import_file(write_trip(changed), actor="测试员")
     problem = err.value.problems[0]
     assert problem.record == "JC2023DX0001" and "已有检验结果" in problem.message
-    assert "更正" in problem.message
+    assert "更正" in problem.message and "已抽样 → 拒检" in problem.message
+    assert "sampled" not in problem.message
     r = row(archived, "JC2023DX0001")
     assert r.outcome == "sampled" and r.result == "合格"
 
@@ -259,3 +260,35 @@ def test_a_re_import_cannot_change_the_task_of_archived_records(archived, jinche
 
     with archived.session() as s:
         assert s.scalars(select(Task).where(Task.code == TASK)).one().basis != "另一个依据"
+
+
+def test_a_correction_whose_documents_cannot_be_made_is_not_saved(archived, monkeypatch):
+    import docgen.packets
+
+    real = docgen.packets.render_firm
+
+    def render_firm(renderer, trip, sampling, blank):
+        if sampling.place == "打印不出的地点":
+            raise RuntimeError("a bug in a renderer")
+        return real(renderer, trip, sampling, blank)
+
+    monkeypatch.setattr(docgen.packets, "render_firm", render_firm)
+    before = row(archived, "JC2023DX0002").place
+    form = _form(archived, "JC2023DX0002", place="打印不出的地点")
+    with pytest.raises(VisitProblems) as err:
+        record_visit(archived, "JC2023DX0002", form, actor="审核员", reason="试")
+    assert "更正未保存" in err.value.general[0] and "程序内部错误" in err.value.general[0]
+    assert "RuntimeError" not in err.value.general[0] and "bug" not in err.value.general[0]
+    assert row(archived, "JC2023DX0002").place == before
+    with archived.session() as s:
+        assert s.scalars(select(Correction)).all() == []
+
+
+def test_importing_the_same_file_again_still_lists_where_the_register_differs(archived, jincheng,
+                                                                              write_trip):
+    path = write_trip(later_task(jincheng, name="晋城鑫达新材料有限公司"))
+    first = archived.import_file(path, actor="测试员")
+    again = archived.import_file(path, actor="测试员")  # nothing to write: still the question
+    assert again.unchanged == ["JC2023DX0101"]
+    assert [d.credit_code for d in again.register_differences] == [XINDA] == [
+        d.credit_code for d in first.register_differences]

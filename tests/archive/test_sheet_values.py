@@ -63,7 +63,7 @@ def problems(call, *args, **kwargs) -> list[tuple[int | None, str, str]]:
     ("企业邮编", ("enterprise", "postal_code")), ("标称生产者邮政编码", ("manufacturer", "postal_code")),
     ("生产企业邮编", ("manufacturer", "postal_code"))])
 @pytest.mark.parametrize("cell, text", [
-    (48000, "048000"), (48000.0, "048000"), (5550, "005550"), (1, "000001"), (100000, "100000"),
+    (48000, "048000"), (48000.0, "048000"), (10000, "010000"), (100000, "100000"),
     (999999, "999999"), ("048000", "048000"), ("48000", "48000")])  # text is left as typed
 def test_a_postal_code_typed_into_a_general_cell_gets_its_six_digits_back(tmp_path, header, path,
                                                                          cell, text):
@@ -72,7 +72,7 @@ def test_a_postal_code_typed_into_a_general_cell_gets_its_six_digits_back(tmp_pa
     assert data["samplings"][0][section][key] == text
 
 
-@pytest.mark.parametrize("cell", [1234567, 48000.5, 0, -48000])
+@pytest.mark.parametrize("cell", [1234567, 48000.5, 0, -48000, 4800, 48, 1])  # no code starts 00
 def test_a_postal_code_number_that_cannot_be_six_digits_is_refused_at_its_cell(tmp_path, cell):
     path = sheet(tmp_path / "r.xlsx", [row("A1"), row("A2", 邮编=cell)])
     (problem,) = problems(read_spreadsheet, path, base_trip=BASE)
@@ -219,3 +219,17 @@ def test_ems_problems_found_after_reading_name_the_sheets_headers(archive, tmp_p
                                       encoding="gbk")
     assert problems(archive.mailings.import_sheet, tmp_path / "ems.csv", actor="测试员") == [
         (2, "运单号", "尚未录入检验结果，不能寄出结果通知")]
+
+
+@pytest.mark.parametrize("price, words", [(1e300, "金额过大"), (10 ** 40, "金额过大"),
+                                          (1e12, "金额过大"), ("1E+400", "不是有效金额")])
+def test_a_price_too_large_to_be_money_is_refused_at_its_cell(tmp_path, price, words):
+    path = sheet(tmp_path / "r.xlsx", [row(**{"单价（元）": price})])
+    found = problems(load_spreadsheet, path, base_trip=BASE)
+    assert [(r, c) for r, c, _ in found] == [(2, "单价（元）")] and words in found[0][2]
+
+
+def test_a_count_too_large_is_refused_at_its_cell(tmp_path):
+    path = sheet(tmp_path / "r.xlsx", [row(购买数量=10 ** 25)])
+    ((r, column, message),) = problems(load_spreadsheet, path, base_trip=BASE)
+    assert (r, column) == (2, "购买数量") and "购买数量过大" in message

@@ -607,9 +607,10 @@ def test_the_report_starts_with_the_source_and_says_nothing_was_written(jincheng
 
 
 @pytest.mark.parametrize("content, message", [
-    (b'{"agency": ', "不是有效的 JSON"),
-    (b"\xff\xfe{}", "不是有效的 JSON"),
+    (b'{"agency": ', "不是有效的 JSON 文件：第 1 行第 12 列附近格式有误"),
+    (b"\xff\xfe{}", "不是 UTF-8 编码"),
     (b"[]", "JSON 对象"),
+    (b"[" * 100000, "嵌套层次过深"),
 ])
 def test_a_file_that_is_not_a_json_object_is_refused(tmp_path, content, message):
     path = tmp_path / "trip.json"
@@ -631,3 +632,27 @@ def test_windows_reserved_names_are_refused_as_sample_numbers(jincheng, number):
     problem = the_problem(parse_problems(jincheng))
     assert (problem.record, problem.field) == (number, "sample_no")
     assert "保留名称" in problem.message
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("unit_price", "1E+400", "不是有效金额"), ("unit_price", "1e308", "不是有效金额"),
+    ("unit_price", Decimal("1E+400"), "不是有效金额"), ("unit_price", "+5", "不是有效金额"),
+    ("unit_price", "1000000000000", "金额过大"),
+    ("bought", 10 ** 30, "购买数量过大"), ("bought", 1_000_001, "购买数量过大"),
+    ("bought", Decimal("2.5"), "应为正整数，实为 2.5"), ("bought", "三", "应为正整数，实为 三"),
+])
+def test_amounts_and_counts_out_of_range_are_refused_with_plain_words(jincheng, key, value, words):
+    entry = record(jincheng, "JC2023DX0001")
+    if key == "bought":
+        entry["quantity"]["bought"] = value
+    else:
+        entry[key] = value
+    problem = the_problem(parse_problems(jincheng))
+    assert words in problem.message and "Decimal(" not in problem.message and "'" not in problem.message
+
+
+def test_a_total_too_large_to_write_in_words_is_refused(jincheng):
+    entry = record(jincheng, "JC2023DX0001")
+    entry["unit_price"], entry["quantity"]["bought"] = "9999999999.00", 1000
+    problem = the_problem(parse_problems(jincheng))
+    assert problem.field == "price.unit" and "过大" in problem.message

@@ -164,3 +164,12 @@ def test_session_cookie_is_http_only_and_lasts_only_the_browser_session(client, 
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires=" not in cookie and "Max-Age=" not in cookie
+
+
+def test_a_full_width_lookalike_username_is_the_same_account(seeded):
+    from archive.users import UserError, create_user, find_user
+
+    with seeded.session() as s:
+        with pytest.raises(UserError, match="已存在"):
+            create_user(s, "ｃｌｅｒｋ", "another horse 9", "clerk")
+        assert find_user(s, "ＣＬＥＲＫ").username == "clerk"

@@ -121,3 +121,13 @@ def test_an_import_that_differs_from_the_register_offers_the_update(client, inst
                        follow_redirects=True)
     assert "企业名录已更新" in done.get_data(as_text=True)
     assert register(instance).name == "晋城鑫达新材料有限公司"
+
+
+def test_a_known_credit_code_typed_with_only_a_name_keeps_the_registers_details(client, instance):
+    assert post_firm(client, name="晋城市泽州县鑫达电缆有限公司", address="", postal_code="",
+                     role="").status_code == 302
+    with instance.session() as s:
+        new = s.scalars(select(Sampling).where(Sampling.task.has(code="JC2023-01-DX"))
+                        .order_by(Sampling.id.desc())).first()
+        assert new.enterprise.address == "山西省晋城市泽州县金村镇工业园区8号"
+        assert (new.enterprise.legal_rep, new.enterprise.phone) == ("赵志刚", "13903560123")

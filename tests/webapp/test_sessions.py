@@ -97,6 +97,10 @@ def test_a_copied_cookie_stops_working_when_an_admin_disables_the_account(app, c
     assert thief.get("/").status_code == 200
     login("admin")
     uid = user_row(seeded, person).id
+    for missing in ({}, {"active": "yes"}):  # a missing or odd field never disables anyone
+        assert post_form(client, "/admin/users", f"/admin/users/{uid}/active",
+                         missing).status_code == 400
+        assert user_row(seeded, person).active and thief.get("/").status_code == 200
     response = post_form(client, "/admin/users", f"/admin/users/{uid}/active", {"active": "0"})
     assert response.status_code == 302
     assert "已停用用户" in client.get("/admin/users").get_data(as_text=True)
@@ -135,7 +139,7 @@ def test_set_password_on_the_command_line_ends_the_sessions(app, client, person,
     sign_in(client, person)
     monkeypatch.setenv("SPOTCHECK_HOME", str(seeded.config.home))
     monkeypatch.setenv("SPOTCHECK_DATABASE_URL", seeded.config.database_url)
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": "from the shell 8")
+    monkeypatch.setattr(cli, "_ask", lambda prompt="": "from the shell 8")
     assert cli.main(["set-password", person.upper()]) == 0
     assert f"用户 {person} 的密码已更新" in capsys.readouterr().out
     # another process: this one trusts its cache for _USER_TTL seconds, then asks again
@@ -154,7 +158,7 @@ def test_set_password_on_the_command_line_keeps_the_rules(seeded, person, monkey
 
     monkeypatch.setenv("SPOTCHECK_HOME", str(seeded.config.home))
     monkeypatch.setenv("SPOTCHECK_DATABASE_URL", seeded.config.database_url)
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": password)
+    monkeypatch.setattr(cli, "_ask", lambda prompt="": password)
     assert cli.main(["set-password", person]) == 2
     assert message in capsys.readouterr().err
 
@@ -165,7 +169,7 @@ def test_the_command_line_asks_twice_and_refuses_a_mismatch(seeded, person, monk
     monkeypatch.setenv("SPOTCHECK_HOME", str(seeded.config.home))
     monkeypatch.setenv("SPOTCHECK_DATABASE_URL", seeded.config.database_url)
     answers = iter(["first answer 12", "second answer 12"])
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(cli, "_ask", lambda prompt="": next(answers))
     assert cli.main(["set-password", person]) == 2
     assert "两次输入的密码不一致" in capsys.readouterr().err
 
@@ -267,3 +271,33 @@ def test_a_session_ends_on_the_server_after_its_lifetime(app, client, person):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "登录已超时" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_records_without_any_user_are_never_given_a_printed_admin_password(tmp_path, renderer,
+                                                                           monkeypatch, capsys):
+    from sqlalchemy import delete
+
+    from archive.config import Config
+    from archive.models import User
+    from archive.service import Archive
+    from tests.conftest import DEMO
+    from webapp import __main__ as cli
+    from webapp.bootstrap import NoUsers, ensure_admin
+
+    home = tmp_path / "inst"
+    archive = Archive(Config(home, f"sqlite:///{home / 'spotcheck.db'}", "t"), renderer=renderer)
+    assert ensure_admin(archive)  # a new instance: the first admin, password printed once
+    archive.import_file(DEMO / "trip-qingpu-blank.json", actor="t")
+    with archive.session() as s:
+        s.execute(delete(User))  # the users table emptied, the records still there
+    with pytest.raises(NoUsers):
+        ensure_admin(archive)
+    monkeypatch.setenv("SPOTCHECK_HOME", str(home))
+    monkeypatch.setenv("SPOTCHECK_DATABASE_URL", archive.config.database_url)
+    assert cli.main(["serve", "--port", "1", "--no-demo"]) == 2
+    err = capsys.readouterr().err
+    assert "没有任何用户账号" in err and "初始密码" not in err
+    monkeypatch.setattr(cli, "_ask", lambda prompt="": "a brand new horse 7")
+    assert cli.main(["set-password", "admin"]) == 0  # made anew, on the server's console
+    with archive.session() as s:
+        assert s.scalars(select(User.username)).all() == ["admin"]
