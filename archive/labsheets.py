@@ -328,6 +328,8 @@ def build_result_template() -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from archive.sheettemplate import help_sheet
+
     wb = Workbook()
     ws = wb.active
     ws.title = RESULTS_SHEET
@@ -364,13 +366,7 @@ def build_result_template() -> bytes:
     ws.add_data_validation(dv)
     dv.add(f"{letter}2:{letter}1048576")
 
-    help_ws = wb.create_sheet(HELP_SHEET)
-    for line in _RESULT_HELP:
-        help_ws.append([line])
-    help_ws["A1"].font = Font(bold=True, size=14)
-    help_ws.column_dimensions["A"].width = 110
-    for row in help_ws.iter_rows(min_row=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    help_sheet(wb, _RESULT_HELP)
     wb.properties.creator = "spotcheck"
     wb.properties.title = "检验结果导入模板"
     buffer = BytesIO()

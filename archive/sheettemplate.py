@@ -98,6 +98,19 @@ def _example_cells(sampling: dict) -> dict[str, Any]:
     return out
 
 
+def help_sheet(wb, lines: list[str]) -> None:
+    """A template's 填写说明 sheet: a title line, then one wrapped line per rule."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet = wb.create_sheet(HELP_SHEET)
+    for line in lines:
+        sheet.append([line])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.column_dimensions["A"].width = 110
+    for row in sheet.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def write_template(path: Path) -> None:
     """Write the import template workbook (任务信息, 抽样记录 with one example row, 填写说明)."""
     import json
@@ -173,13 +186,7 @@ def write_template(path: Path) -> None:
     choose("no_sample.reason", NO_SAMPLE_REASONS, "未抽样原因")
     choose("enterprise.role", ROLES, "受检单位类型")
 
-    help_ws = wb.create_sheet(HELP_SHEET)
-    for line in _HELP:
-        help_ws.append([line])
-    help_ws["A1"].font = Font(bold=True, size=14)
-    help_ws.column_dimensions["A"].width = 110
-    for row in help_ws.iter_rows(min_row=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    help_sheet(wb, _HELP)
 
     wb.active = wb.index(ws)
     wb.properties.creator = "spotcheck"
