@@ -35,6 +35,8 @@ class Agency(Base):
     phone: Mapped[str] = mapped_column(String(50), default="")
     contact: Mapped[str] = mapped_column(String(100), default="")
     cma_no: Mapped[str] = mapped_column(String(50), default="")
+    level: Mapped[str] = mapped_column(String(10), default="")  # 国家/省级/市级/区级/县级
+    own: Mapped[bool] = mapped_column(Boolean, default=False)  # the bureau this instance serves
 
 
 class Task(Base):
@@ -107,6 +109,7 @@ class Sampler(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     id_no: Mapped[str] = mapped_column(String(50), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired samplers stay on record
 
 
 class SamplingSampler(Base):
@@ -258,6 +261,9 @@ class Photo(Base):
     original_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     print_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # withdrawn: kept in the store and the record, no longer printed
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 class GenerationRun(Base):
@@ -306,6 +312,7 @@ class Document(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, server_default=func.now())
+    ems_no: Mapped[str] = mapped_column(String(30), default="")  # the EMS number it prints
     # set once the search index holds it; documents left False are caught up from here
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sampling: Mapped[Sampling | None] = relationship()
