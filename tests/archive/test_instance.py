@@ -151,17 +151,6 @@ def test_an_unreadable_store_is_refused_not_taken_for_an_empty_one(used, monkeyp
                                  "没有读写权限或目录只读；请检查文件夹的权限。")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
-def test_a_store_without_read_permission_is_refused(used):
-    empty_the_database(used)
-    used.store.root.chmod(0)
-    try:
-        with pytest.raises(InstanceError, match="无法读取档案库目录"):
-            fresh(used).counts()
-    finally:
-        used.store.root.chmod(0o755)
-
-
 @pytest.mark.parametrize("prepare", ["nothing", "empty files", "empty folders"])
 def test_a_new_instance_still_starts(make_archive, prepare):
     a = make_archive()
