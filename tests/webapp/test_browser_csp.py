@@ -10,7 +10,6 @@ from tests.conftest import DEMO
 from tests.webapp.conftest import PASSWORD
 from tests.webapp.test_browser import CHROMIUM, page, server, wait_until  # noqa: F401
 
-playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
